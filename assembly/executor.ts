@@ -1,0 +1,46 @@
+// Runs a loaded plan: resolves buffer addresses against the session arena,
+// then executes the steps in order through one dispatch by kernel id,
+// stopping at the first failing step (earlier variable writes stay done).
+//
+//   const status = sessionRun(session, plan); // failStep / failArg on error
+import { Kernel, Status } from './generated/plan_format';
+import { Plan, planResolve, stepKernel, stepWords } from './plan';
+import { Session } from './session';
+import { statusReset, statusSet } from './status';
+import { binaryKernel } from './kernels/binary';
+import {
+  castKernel, copyKernel, fillKernel, selectKernel, unaryKernel,
+} from './kernels/elementwise';
+import { matmulKernel } from './kernels/matmul';
+import { reduceKernel } from './kernels/reduce';
+import { transposeKernel } from './kernels/transpose';
+import { varAssignKernel, varReadKernel } from './kernels/variables';
+
+function stepRun(s: Session, plan: Plan, step: usize): i32 {
+  switch (stepKernel(step)) {
+    case Kernel.Copy: return copyKernel(plan, step);
+    case Kernel.Fill: return fillKernel(plan, step);
+    case Kernel.Unary: return unaryKernel(plan, step);
+    case Kernel.Binary: return binaryKernel(plan, step);
+    case Kernel.Select: return selectKernel(plan, step);
+    case Kernel.Cast: return castKernel(plan, step);
+    case Kernel.MatMul: return matmulKernel(plan, step);
+    case Kernel.Reduce: return reduceKernel(plan, step);
+    case Kernel.Transpose: return transposeKernel(plan, step);
+    case Kernel.VarRead: return varReadKernel(s, plan, step);
+    case Kernel.VarAssign: return varAssignKernel(s, plan, step);
+  }
+  return Status.InvalidPlan;
+}
+
+export function sessionRun(s: Session, plan: Plan): i32 {
+  statusReset();
+  planResolve(plan, s.arena);
+  let step = plan.steps;
+  for (let i = 0; i < plan.numSteps; i++) {
+    const status = stepRun(s, plan, step);
+    if (status != Status.Ok) return statusSet(status, i);
+    step += <usize>stepWords(step) << 2;
+  }
+  return Status.Ok;
+}

@@ -1,0 +1,133 @@
+// The data-movement and per-element kernels besides Binary: Copy, Fill,
+// Unary, Select (broadcasting all three operands) and Cast.
+//
+//   copyKernel(plan, step); castKernel(plan, step); // each returns a Status
+import { DTypeCode, Status } from '../generated/plan_format';
+import {
+  Plan, bufferPointer, bufferRecord, recBytes, recCount, recDType, stepAttr, stepIn, stepOut,
+} from '../plan';
+import {
+  broadcastCollapse, broadcastInit, broadcastInner, broadcastInnerStride, broadcastOffset,
+  broadcastOperand, broadcastRows,
+} from './broadcast';
+import { unaryApply } from './unary';
+
+@inline function inPtr(plan: Plan, step: usize, i: i32): usize { return bufferPointer(plan, stepIn(step, i)); }
+@inline function outPtr(plan: Plan, step: usize): usize { return bufferPointer(plan, stepOut(step, 0)); }
+@inline function outRecord(plan: Plan, step: usize): usize { return bufferRecord(plan, stepOut(step, 0)); }
+
+export function copyKernel(plan: Plan, step: usize): i32 {
+  const x = inPtr(plan, step, 0);
+  const y = outPtr(plan, step);
+  if (x != y) memory.copy(y, x, recBytes(outRecord(plan, step)));
+  return Status.Ok;
+}
+
+export function fillKernel(plan: Plan, step: usize): i32 {
+  const rec = outRecord(plan, step);
+  const y = outPtr(plan, step);
+  const n = recCount(rec);
+  if (recDType(rec) == DTypeCode.bool) {
+    memory.fill(y, load<u8>(inPtr(plan, step, 0)) != 0 ? 1 : 0, <usize>n);
+    return Status.Ok;
+  }
+  const v = load<u32>(inPtr(plan, step, 0));
+  const vv = i32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), vv);
+  for (; i < n; i++) store<u32>(y + (<usize>i << 2), v);
+  return Status.Ok;
+}
+
+export function unaryKernel(plan: Plan, step: usize): i32 {
+  const rec = outRecord(plan, step);
+  unaryApply(stepAttr(step, 0), recDType(rec), inPtr(plan, step, 0), outPtr(plan, step), recCount(rec));
+  return Status.Ok;
+}
+
+// ---- Select ------------------------------------------------------------------
+
+/** T is u32 for 4-byte dtypes (bits copied as they are) and u8 for bool. */
+function selectRows<T>(plan: Plan, step: usize): void {
+  const c = inPtr(plan, step, 0);
+  const x = inPtr(plan, step, 1);
+  const y = inPtr(plan, step, 2);
+  const z = outPtr(plan, step);
+  const inner = broadcastInner();
+  const sc = broadcastInnerStride(0);
+  const sx = broadcastInnerStride(1);
+  const sy = broadcastInnerStride(2);
+  for (let r = 0, rows = broadcastRows(); r < rows; r++) {
+    const pc = c + <usize>broadcastOffset(0, r);
+    const px = x + <usize>broadcastOffset(1, r) * sizeof<T>();
+    const py = y + <usize>broadcastOffset(2, r) * sizeof<T>();
+    const pz = z + <usize>(r * inner) * sizeof<T>();
+    for (let i = 0; i < inner; i++) {
+      const pick = load<u8>(pc + <usize>(i * sc)) != 0;
+      const v = pick ? load<T>(px + <usize>(i * sx) * sizeof<T>()) : load<T>(py + <usize>(i * sy) * sizeof<T>());
+      store<T>(pz + <usize>i * sizeof<T>(), sizeof<T>() == 1 ? <T>(v != 0) : v);
+    }
+  }
+}
+
+export function selectKernel(plan: Plan, step: usize): i32 {
+  const rec = outRecord(plan, step);
+  if (recCount(rec) == 0) return Status.Ok;
+  broadcastInit(plan, stepOut(step, 0));
+  for (let k = 0; k < 3; k++) broadcastOperand(plan, k, stepIn(step, k));
+  broadcastCollapse(3);
+  if (recDType(rec) == DTypeCode.bool) selectRows<u8>(plan, step);
+  else selectRows<u32>(plan, step);
+  return Status.Ok;
+}
+
+// ---- Cast --------------------------------------------------------------------
+
+/** float32 to int32: truncates toward zero, saturates, NaN gives 0 (i32.trunc_sat_f32_s). */
+function castF32ToI32(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, i32x4.trunc_sat_f32x4_s(v128.load(x + at)));
+  }
+  for (; i < n; i++) store<i32>(y + (<usize>i << 2), <i32>load<f32>(x + (<usize>i << 2)));
+}
+
+/** int32 to float32, rounding to nearest even. */
+function castI32ToF32(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, f32x4.convert_i32x4_s(v128.load(x + at)));
+  }
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>load<i32>(x + (<usize>i << 2)));
+}
+
+/** Numbers to bool: x != 0 (NaN is true). */
+function castToBool<T>(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u8>(y + <usize>i, <u8>(load<T>(x + <usize>i * sizeof<T>()) != <T>0));
+}
+
+function castFromBool<T>(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<T>(y + <usize>i * sizeof<T>(), load<u8>(x + <usize>i) != 0 ? <T>1 : <T>0);
+}
+
+export function castKernel(plan: Plan, step: usize): i32 {
+  const from = recDType(bufferRecord(plan, stepIn(step, 0)));
+  const rec = outRecord(plan, step);
+  const to = recDType(rec);
+  const x = inPtr(plan, step, 0);
+  const y = outPtr(plan, step);
+  const n = recCount(rec);
+  if (from == to) {
+    if (from == DTypeCode.bool) castToBool<u8>(x, y, n);
+    else if (x != y) memory.copy(y, x, recBytes(rec));
+  } else if (from == DTypeCode.float32 && to == DTypeCode.int32) castF32ToI32(x, y, n);
+  else if (from == DTypeCode.int32 && to == DTypeCode.float32) castI32ToF32(x, y, n);
+  else if (to == DTypeCode.bool) {
+    if (from == DTypeCode.float32) castToBool<f32>(x, y, n);
+    else castToBool<i32>(x, y, n);
+  } else if (to == DTypeCode.float32) castFromBool<f32>(x, y, n);
+  else castFromBool<i32>(x, y, n);
+  return Status.Ok;
+}

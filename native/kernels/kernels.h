@@ -1,0 +1,84 @@
+// The kernel table: one row per kernel id of plan-format.ts, each with a
+// validator (run once when a plan is loaded) and a run function (run per
+// step). Kernels trust what their validator accepted.
+#pragma once
+#include <cstdint>
+
+#include "plan.h"
+#include "variables.h"
+
+namespace sf {
+
+// One buffer of a step, resolved to memory for this run.
+struct Tensor {
+  uint8_t* data = nullptr;
+  const BufferDesc* desc = nullptr;
+};
+
+struct KernelCall {
+  const StepDesc* step = nullptr;
+  const Plan* plan = nullptr;
+  VarStore* vars = nullptr;
+  Tensor in[MAX_STEP_INPUTS];
+  Tensor out[MAX_STEP_OUTPUTS];
+  int32_t arg = 0;  // status-specific argument of a failure
+};
+
+template <class T>
+T* tensor_data(const Tensor& t) {
+  return reinterpret_cast<T*>(t.data);
+}
+
+// Returns null when the step is well formed, else why it is not.
+using KernelValidateFn = const char* (*)(const Plan& plan, const StepDesc& step);
+// Returns a Status code; on failure may set call.arg.
+using KernelRunFn = int32_t (*)(KernelCall& call);
+
+struct KernelEntry {
+  const char* name;
+  KernelValidateFn validate;
+  KernelRunFn run;
+};
+
+// The entry of kernel id `kernel`, or null for an unknown id.
+const KernelEntry* kernel_lookup(int32_t kernel);
+
+// Helpers shared by validators.
+const BufferDesc& step_input(const Plan& plan, const StepDesc& step, int32_t i);
+const BufferDesc& step_output(const Plan& plan, const StepDesc& step, int32_t i);
+bool shapes_equal(const Shape& a, const Shape& b);
+// True when `in` broadcasts to `out` (numpy rules, right-aligned).
+bool broadcasts_to(const Shape& in, const Shape& out);
+bool is_numeric(int32_t dtype);
+// Whether UnaryOp `op` is defined for `dtype` (shared with MatMul's activation).
+bool unary_supports(int32_t op, int32_t dtype);
+
+// Per-family validators and run functions.
+const char* copy_validate(const Plan&, const StepDesc&);
+int32_t copy_run(KernelCall&);
+const char* fill_validate(const Plan&, const StepDesc&);
+int32_t fill_run(KernelCall&);
+const char* cast_validate(const Plan&, const StepDesc&);
+int32_t cast_run(KernelCall&);
+const char* unary_validate(const Plan&, const StepDesc&);
+int32_t unary_run(KernelCall&);
+const char* binary_validate(const Plan&, const StepDesc&);
+int32_t binary_run(KernelCall&);
+const char* select_validate(const Plan&, const StepDesc&);
+int32_t select_run(KernelCall&);
+const char* matmul_validate(const Plan&, const StepDesc&);
+int32_t matmul_run(KernelCall&);
+const char* reduce_validate(const Plan&, const StepDesc&);
+int32_t reduce_run(KernelCall&);
+const char* transpose_validate(const Plan&, const StepDesc&);
+int32_t transpose_run(KernelCall&);
+const char* var_read_validate(const Plan&, const StepDesc&);
+int32_t var_read_run(KernelCall&);
+const char* var_assign_validate(const Plan&, const StepDesc&);
+int32_t var_assign_run(KernelCall&);
+
+// Applies UnaryOp `op` in place to `count` elements (MatMul's epilogue).
+void unary_apply_f32(int32_t op, float* x, int64_t count);
+void unary_apply_i32(int32_t op, int32_t* x, int64_t count);
+
+}  // namespace sf

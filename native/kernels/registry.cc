@@ -1,0 +1,61 @@
+// The kernel table, indexed by kernel id. The static_assert below keeps it the
+// same length as plan-format.ts's Kernel enum, so a kernel cannot be half-registered.
+#include "kernels/kernels.h"
+
+namespace sf {
+namespace {
+
+constexpr int32_t KERNEL_TABLE_SIZE = Kernel::VarAssign + 1;
+
+constexpr KernelEntry KERNELS[] = {
+    {nullptr, nullptr, nullptr},  // 0: no kernel
+    {"Copy", copy_validate, copy_run},
+    {"Fill", fill_validate, fill_run},
+    {"Unary", unary_validate, unary_run},
+    {"Binary", binary_validate, binary_run},
+    {"Select", select_validate, select_run},
+    {"Cast", cast_validate, cast_run},
+    {"MatMul", matmul_validate, matmul_run},
+    {"Reduce", reduce_validate, reduce_run},
+    {"Transpose", transpose_validate, transpose_run},
+    {"VarRead", var_read_validate, var_read_run},
+    {"VarAssign", var_assign_validate, var_assign_run},
+};
+static_assert(sizeof(KERNELS) / sizeof(KERNELS[0]) == KERNEL_TABLE_SIZE,
+              "every Kernel id of plan_format.h needs exactly one row in KERNELS");
+
+}  // namespace
+
+const KernelEntry* kernel_lookup(int32_t kernel) {
+  if (kernel <= 0 || kernel >= KERNEL_TABLE_SIZE) return nullptr;
+  return &KERNELS[kernel];
+}
+
+const BufferDesc& step_input(const Plan& plan, const StepDesc& step, int32_t i) {
+  return plan.buffers[static_cast<size_t>(step.in[i])];
+}
+
+const BufferDesc& step_output(const Plan& plan, const StepDesc& step, int32_t i) {
+  return plan.buffers[static_cast<size_t>(step.out[i])];
+}
+
+bool shapes_equal(const Shape& a, const Shape& b) {
+  if (a.rank != b.rank) return false;
+  for (int32_t d = 0; d < a.rank; ++d) {
+    if (a.dims[d] != b.dims[d]) return false;
+  }
+  return true;
+}
+
+bool broadcasts_to(const Shape& in, const Shape& out) {
+  if (in.rank > out.rank) return false;
+  int32_t shift = out.rank - in.rank;
+  for (int32_t d = 0; d < in.rank; ++d) {
+    if (in.dims[d] != 1 && in.dims[d] != out.dims[d + shift]) return false;
+  }
+  return true;
+}
+
+bool is_numeric(int32_t dtype) { return dtype == DTypeCode::float32 || dtype == DTypeCode::int32; }
+
+}  // namespace sf

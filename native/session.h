@@ -1,0 +1,60 @@
+// A session: the arena (grown to the largest loaded plan's arenaBytes), the
+// variables and the loaded plans. One run copies the feeds into their arena
+// slots, executes the steps in order and stops at the first failing one.
+//
+//   sf::Session session;
+//   int32_t id = 0;
+//   if (session.load_plan(bytes, length, &id, &why) != sf::Status::Ok) { ... }
+//   sf::RunResult result = session.run(id, feeds, n_feeds);
+//   sf::ByteView out = session.fetch(id, 0);   // valid until the next run
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "arena.h"
+#include "plan.h"
+#include "variables.h"
+
+namespace sf {
+
+struct ByteView {
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
+struct RunResult {
+  int32_t status = Status::Ok;
+  int32_t step = -1;
+  int32_t arg = 0;
+};
+
+class Session {
+ public:
+  // Status::Ok, InvalidPlan (with `why`) or OutOfMemory (the arena cannot grow).
+  int32_t load_plan(const uint8_t* bytes, size_t length, int32_t* id, std::string* why);
+  // False when `id` is not loaded.
+  bool free_plan(int32_t id);
+  // The loaded plan `id`, or null.
+  const Plan* plan(int32_t id) const;
+  // Runs plan `id` (which must be loaded) with one feed per plan feed, each
+  // exactly its buffer's byte size (the caller checks both).
+  RunResult run(int32_t id, const ByteView* feeds, size_t n_feeds);
+  // Fetch `i` of plan `id` in the arena, as the last run left it.
+  ByteView fetch(int32_t id, size_t i) const;
+  // Frees the arena, the variables and every plan.
+  void close();
+
+ private:
+  uint8_t* buffer_data(const Plan& plan, const BufferDesc& buffer) const;
+  int32_t run_step(const Plan& plan, const StepDesc& step, int32_t* arg);
+
+  AlignedBuffer arena_;
+  VarStore vars_;
+  std::unordered_map<int32_t, std::unique_ptr<Plan>> plans_;
+  int32_t next_id_ = 1;
+};
+
+}  // namespace sf

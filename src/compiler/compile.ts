@@ -1,0 +1,45 @@
+/**
+ * graph + fetches + feed shapes → an ExecutionPlan ready for a backend:
+ * prune → lower (concrete shapes, steps) → plan memory → encode.
+ */
+import type { DType } from '../graph/dtypes.js';
+import type { Operation } from '../graph/operation.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { EncodedPlan } from '../runtime/backend.js';
+import { ResourceExhaustedError } from '../runtime/errors.js';
+import { encodePlan } from './encode.js';
+import { lowerToPlan } from './lower.js';
+import { planMemory } from './memory.js';
+import { byteSize, type PlanIR } from './plan.js';
+import { neededOps } from './prune.js';
+
+export interface CompileRequest {
+  fetches: readonly Tensor[];
+  targets: readonly Operation[];
+  /** Fed tensors with the concrete shapes of this run's values, in feed order. */
+  feeds: ReadonlyMap<Tensor, readonly number[]>;
+}
+
+export interface CompiledPlan {
+  ir: PlanIR;
+  encoded: EncodedPlan;
+  fetchSpecs: { dtype: DType; shape: number[] }[];
+}
+
+/** The arena's offsets are int32 words in the plan. */
+const MAX_ARENA_BYTES = 2 ** 31 - 1;
+
+export function compilePlan({ fetches, targets, feeds }: CompileRequest): CompiledPlan {
+  const ops = neededOps(fetches, targets, new Set(feeds.keys()));
+  const ir = lowerToPlan({ ops, feeds, fetches });
+  planMemory(ir);
+  if (ir.arenaBytes > MAX_ARENA_BYTES) {
+    throw new ResourceExhaustedError(`OOM when allocating the run's tensors: they need ${ir.arenaBytes} bytes, more than a plan can address (${MAX_ARENA_BYTES}).`);
+  }
+  const slot = (b: number) => ({ byteOffset: ir.buffers[b].byteOffset, byteLength: byteSize(ir.buffers[b]) });
+  return {
+    ir,
+    encoded: { bytes: encodePlan(ir), arenaBytes: ir.arenaBytes, feeds: ir.feeds.map(slot), fetches: ir.fetches.map(slot) },
+    fetchSpecs: ir.fetches.map((b) => ({ dtype: ir.buffers[b].dtype, shape: ir.buffers[b].shape })),
+  };
+}

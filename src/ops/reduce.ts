@@ -1,0 +1,94 @@
+/**
+ * Reductions over axes: sum, mean, max, min, prod, any, all.
+ *
+ *   tf.reduceSum(x)            // every element
+ *   tf.reduceMean(x, 1, true)  // along axis 1, keeping it as size 1
+ */
+import { normalizeAxis, type Dim } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { Kernel, ReduceOp, type ReduceOpCode } from '../compiler/plan-format.js';
+import { numElements } from '../graph/shape.js';
+import { makeTensor, toTensor } from './build.js';
+import { BOOL, NUMERIC, checkDType } from './checks.js';
+import type { TensorLike } from './convert.js';
+import { defineOps, type InferArgs, type LowerContext, type OpDef, type OpTable } from './registry.js';
+import type { DType } from '../graph/dtypes.js';
+
+function reduction(code: ReduceOpCode, allowed: readonly DType[]): OpDef {
+  return {
+    infer: (args) => {
+      checkDType(args.inputs[0], allowed, 'input');
+      return [{ dtype: args.inputs[0].dtype, shape: reducedShape(args) }];
+    },
+    lower: (ctx) => lowerReduce(ctx, code),
+  };
+}
+
+const reduceOps = {
+  Sum: reduction(ReduceOp.Sum, NUMERIC),
+  Mean: reduction(ReduceOp.Mean, NUMERIC),
+  Max: reduction(ReduceOp.Max, NUMERIC),
+  Min: reduction(ReduceOp.Min, NUMERIC),
+  Prod: reduction(ReduceOp.Prod, NUMERIC),
+  Any: reduction(ReduceOp.Any, BOOL),
+  All: reduction(ReduceOp.All, BOOL),
+} satisfies OpTable;
+
+defineOps(reduceOps);
+
+/** The reduced axes, normalised and sorted; `null` attr means every axis. */
+function reducedAxes(axis: number[] | null, rank: number, describe: () => string): number[] {
+  if (axis === null) return [...Array(rank).keys()];
+  return [...new Set(axis.map((a) => normalizeAxis(a, rank, describe)))].sort((a, b) => a - b);
+}
+
+function reducedShape({ inputs: [x], attrs, describe }: InferArgs): Dim[] | null {
+  const axis = attrs.axis as number[] | null;
+  const keepDims = attrs.keepDims as boolean;
+  if (x.shape === null) return axis === null && !keepDims ? [] : null;
+  const axes = new Set(reducedAxes(axis, x.shape.length, describe));
+  return x.shape.flatMap((d, i) => (axes.has(i) ? (keepDims ? [1] : []) : [d]));
+}
+
+/**
+ * Reduce kernels see [outer, n, inner]. Contiguous axes map straight onto that;
+ * scattered ones are first transposed to the end.
+ */
+function lowerReduce(ctx: LowerContext, code: ReduceOpCode): void {
+  const shape = ctx.inputShapes[0];
+  const axes = reducedAxes(ctx.op.getAttr<number[] | null>('axis'), shape.length, () => `'${ctx.op.name}'`);
+  let input = ctx.input(0);
+  let dims = shape;
+  let first = axes[0] ?? shape.length;
+  let last = axes[axes.length - 1] ?? shape.length - 1;
+  if (axes.length > 0 && last - first + 1 !== axes.length) {
+    const kept = [...shape.keys()].filter((i) => !axes.includes(i));
+    const perm = [...kept, ...axes];
+    dims = perm.map((p) => shape[p]);
+    input = ctx.temp(ctx.op.inputs[0].dtype, dims);
+    ctx.emit(Kernel.Transpose, [ctx.input(0)], [input], perm);
+    [first, last] = [kept.length, shape.length - 1];
+  }
+  const outer = numElements(dims.slice(0, first));
+  const n = axes.length === 0 ? 1 : numElements(dims.slice(first, last + 1));
+  const inner = axes.length === 0 ? numElements(dims) : numElements(dims.slice(last + 1));
+  ctx.emit(Kernel.Reduce, [input], [ctx.output(0)], [code, axes.length === 0 ? 1 : outer, n, inner]);
+}
+
+type ReduceBuilder = (x: TensorLike, axis?: number | number[] | null, keepDims?: boolean, name?: string) => Tensor;
+
+function reduceBuilder(type: keyof typeof reduceOps): ReduceBuilder {
+  return (x, axis = null, keepDims = false, name = type) => {
+    const axes = axis === null || axis === undefined ? null : typeof axis === 'number' ? [axis] : [...axis];
+    return makeTensor(type, [toTensor(x)], { axis: axes, keepDims }, name);
+  };
+}
+
+export const reduceSum = reduceBuilder('Sum');
+export const reduceMean = reduceBuilder('Mean');
+export const reduceMax = reduceBuilder('Max');
+export const reduceMin = reduceBuilder('Min');
+export const reduceProd = reduceBuilder('Prod');
+export const reduceAny = reduceBuilder('Any');
+export const reduceAll = reduceBuilder('All');
+

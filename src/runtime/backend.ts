@@ -1,0 +1,66 @@
+/**
+ * The contract between a Session and the engine that runs its plans. Two
+ * implementations: the C++ addon (native-backend.ts) and the AssemblyScript
+ * module (wasm-backend.ts). A run crosses into the backend once.
+ */
+import type { StatusCode } from '../compiler/plan-format.js';
+
+export type BackendName = 'native' | 'wasm';
+
+export interface SessionConfig {
+  /** Threads for one kernel's work; 0 or absent means one per core. */
+  intraOpParallelismThreads?: number;
+}
+
+/** Where a feed or fetch lives in the session arena. */
+export interface ArenaSlot {
+  byteOffset: number;
+  byteLength: number;
+}
+
+/** A plan ready to hand to a backend: the bytes plus its feed and fetch slots. */
+export interface EncodedPlan {
+  bytes: Uint8Array;
+  arenaBytes: number;
+  feeds: ArenaSlot[];
+  fetches: ArenaSlot[];
+}
+
+/** A failed run: the status, the step that failed and a status-specific argument. */
+export interface RunFailure {
+  status: StatusCode;
+  step: number;
+  arg: number;
+}
+
+/** An opaque handle to a plan loaded into one backend session. */
+export interface BackendPlan {
+  readonly encoded: EncodedPlan;
+}
+
+export interface BackendSession {
+  /**
+   * Validates and keeps the plan (its constants are copied into backend memory)
+   * and grows the session arena to the plan's arenaBytes. Throws an Error whose
+   * `code` is 'INVALID_PLAN' or 'OUT_OF_MEMORY' when it cannot.
+   */
+  loadPlan(plan: EncodedPlan): BackendPlan;
+  freePlan(plan: BackendPlan): void;
+  /**
+   * Copies each feed's bytes into its arena slot, runs every step, and returns
+   * each fetch as a fresh ArrayBuffer of exactly its slot's byteLength, owned by
+   * the caller. A failure leaves the session usable.
+   */
+  run(plan: BackendPlan, feeds: readonly Uint8Array[]): ArrayBuffer[] | RunFailure;
+  /** Frees the arena, the variables and every plan. Idempotent. */
+  close(): void;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  createSession(config: SessionConfig): BackendSession;
+}
+
+export function isRunFailure(result: ArrayBuffer[] | RunFailure): result is RunFailure {
+  return !Array.isArray(result);
+}

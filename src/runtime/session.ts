@@ -1,0 +1,147 @@
+/**
+ * A Session runs the parts of a graph its fetches need and holds every value:
+ * variables, intermediates (the seed's second rule). Sessions of one graph are
+ * independent.
+ *
+ *   using sess = new tf.Session({ graph });
+ *   sess.run(init);
+ *   sess.run(v);                 // NDArray
+ *   sess.run([a, { b }], { x: 1 }); // [NDArray, { b: NDArray }]
+ */
+import { getDefaultGraph } from '../graph/default-graph.js';
+import type { Graph } from '../graph/graph.js';
+import type { Operation } from '../graph/operation.js';
+import type { Tensor } from '../graph/tensor.js';
+import { compilePlan, type CompiledPlan } from '../compiler/compile.js';
+import { Status } from '../compiler/plan-format.js';
+import type { HostValue } from '../ops/convert.js';
+import { isRunFailure, type BackendName, type BackendPlan, type BackendSession, type RunFailure, type SessionConfig } from './backend.js';
+import { resolveBackend, type BackendChoice } from './backends.js';
+import {
+  FailedPreconditionError, InternalError, InvalidArgumentError, OpError, ResourceExhaustedError, RuntimeError, nodeSuffix,
+} from './errors.js';
+import { normalizeFeeds, type Feeds } from './feeds.js';
+import { flattenFetches, type FetchResult, type Fetches } from './fetches.js';
+import { NDArray } from './ndarray.js';
+
+export interface SessionOptions {
+  graph?: Graph;
+  backend?: BackendChoice;
+  config?: SessionConfig;
+}
+
+interface CachedPlan {
+  compiled: CompiledPlan;
+  loaded: BackendPlan;
+}
+
+/** Plans kept per session; the least recently used is freed past this. */
+const PLAN_CACHE_SIZE = 64;
+
+/** Frees the backend memory of sessions dropped without close(). */
+const orphans = new FinalizationRegistry<BackendSession>((backend) => backend.close());
+
+export class Session {
+  readonly graph: Graph;
+  /** Which engine runs this session's plans: 'native' or 'wasm'. */
+  readonly backend: BackendName;
+  private readonly engine: BackendSession;
+  private readonly plans = new Map<string, CachedPlan>();
+  private closed = false;
+
+  constructor(options: SessionOptions = {}) {
+    this.graph = options.graph ?? getDefaultGraph();
+    const backend = resolveBackend(options.backend ?? 'auto');
+    this.backend = backend.name;
+    this.engine = backend.createSession(options.config ?? {});
+    orphans.register(this, this.engine, this);
+  }
+
+  /**
+   * Runs what `fetches` need, with `feeds` replacing tensors' values, and returns
+   * the fetched values in the fetches' structure (null for operations).
+   */
+  run<F extends Fetches>(fetches: F, feeds?: Feeds): FetchResult<F> {
+    if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
+    const flat = flattenFetches(fetches, this.graph);
+    const fed = normalizeFeeds(feeds, this.graph);
+    const plan = this.planFor(flat.tensors, flat.targets, fed);
+    const result = this.engine.run(plan.loaded, fed.map(([, value]) => bytesOf(value)));
+    if (isRunFailure(result)) throw runError(plan.compiled, result);
+    const arrays = result.map((buffer, i) => {
+      const { dtype, shape } = plan.compiled.fetchSpecs[i];
+      return new NDArray(dtype.view(buffer), shape, dtype);
+    });
+    return flat.rebuild(arrays) as FetchResult<F>;
+  }
+
+  /** Frees the session's memory: its variables, arena and plans. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.plans.clear();
+    orphans.unregister(this);
+    this.engine.close();
+  }
+
+  [Symbol.dispose](): void { this.close(); }
+
+  private planFor(tensors: Tensor[], targets: Operation[], fed: [Tensor, HostValue][]): CachedPlan {
+    const key = [
+      tensors.map((t) => t.name).join(','),
+      targets.map((op) => op.name).join(','),
+      fed.map(([t, v]) => `${t.name}[${v.shape.join(',')}]`).join(','),
+    ].join('|');
+    const cached = this.plans.get(key);
+    if (cached) {
+      this.plans.delete(key);
+      this.plans.set(key, cached);
+      return cached;
+    }
+    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])) });
+    const entry = { compiled, loaded: this.load(compiled) };
+    this.plans.set(key, entry);
+    if (this.plans.size > PLAN_CACHE_SIZE) this.evictOldest();
+    return entry;
+  }
+
+  private load(compiled: CompiledPlan): BackendPlan {
+    try {
+      return this.engine.loadPlan(compiled.encoded);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'OUT_OF_MEMORY') {
+        throw new ResourceExhaustedError(`OOM when allocating the arena of ${compiled.encoded.arenaBytes} bytes for this run: ${(e as Error).message}`);
+      }
+      throw new InternalError(`The ${this.backend} backend rejected a plan: ${(e as Error).message}`);
+    }
+  }
+
+  private evictOldest(): void {
+    const [key, oldest] = this.plans.entries().next().value!;
+    this.plans.delete(key);
+    this.engine.freePlan(oldest.loaded);
+  }
+}
+
+function bytesOf(value: HostValue): Uint8Array {
+  return new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
+}
+
+/** A backend failure in TensorFlow's words, naming the node that failed. */
+function runError(compiled: CompiledPlan, failure: RunFailure): OpError {
+  const opName = compiled.ir.steps[failure.step]?.opName ?? '<unknown>';
+  const suffix = nodeSuffix(opName);
+  switch (failure.status) {
+    case Status.UninitializedVariable:
+      return new FailedPreconditionError(`Attempting to use uninitialized value ${compiled.ir.vars[failure.arg]?.name ?? '<unknown>'}${suffix}`);
+    case Status.IntegerDivisionByZero:
+      return new InvalidArgumentError(`Integer division by zero${suffix}`);
+    case Status.NegativeIntegerPower:
+      return new InvalidArgumentError(`Integers to negative integer powers are not allowed${suffix}`);
+    case Status.OutOfMemory:
+      return new ResourceExhaustedError(`OOM when allocating ${failure.arg} bytes${suffix}`);
+    default:
+      return new InternalError(`The backend failed with status ${failure.status}${suffix}`);
+  }
+}
