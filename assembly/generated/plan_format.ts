@@ -7,6 +7,7 @@ export const MAX_RANK: i32 = 8;
 export const HEADER_WORDS: i32 = 16;
 export const BUFFER_WORDS: i32 = 16;
 export const VAR_WORDS: i32 = 12;
+export const FUSED_INSTR_WORDS: i32 = 6;
 
 export namespace Header {
   export const Magic: i32 = 0;
@@ -67,6 +68,16 @@ export namespace Kernel {
   export const Transpose: i32 = 9;
   export const VarRead: i32 = 10;
   export const VarAssign: i32 = 11;
+  export const Fused: i32 = 12;
+  export const FusedReduce: i32 = 13;
+  export const Softmax: i32 = 14;
+  export const ArgReduce: i32 = 15;
+  export const OneHot: i32 = 16;
+  export const Gather: i32 = 17;
+  export const ScatterAdd: i32 = 18;
+  export const Random: i32 = 19;
+  export const Shuffle: i32 = 20;
+  export const ApplyUpdate: i32 = 21;
 }
 
 export namespace UnaryOp {
@@ -90,6 +101,11 @@ export namespace UnaryOp {
   export const Round: i32 = 17;
   export const Reciprocal: i32 = 18;
   export const LogicalNot: i32 = 19;
+  export const LeakyRelu: i32 = 20;
+  export const Log1p: i32 = 21;
+  export const Expm1: i32 = 22;
+  export const Sin: i32 = 23;
+  export const Cos: i32 = 24;
 }
 
 export namespace BinaryOp {
@@ -135,4 +151,31 @@ export namespace Status {
   export const NegativeIntegerPower: i32 = 3;
   export const OutOfMemory: i32 = 4;
   export const InvalidPlan: i32 = 5;
+  export const IndexOutOfRange: i32 = 6;
+}
+
+export namespace FusedKind {
+  export const Unary: i32 = 0;
+  export const Binary: i32 = 1;
+  export const Select: i32 = 2;
+  export const Cast: i32 = 3;
+  export const Const: i32 = 4;
+}
+
+export namespace ArgOp {
+  export const Max: i32 = 0;
+  export const Min: i32 = 1;
+}
+
+export namespace Distribution {
+  export const Uniform: i32 = 0;
+  export const Normal: i32 = 1;
+  export const TruncatedNormal: i32 = 2;
+}
+
+export namespace UpdateKind {
+  export const GradientDescent: i32 = 0;
+  export const Momentum: i32 = 1;
+  export const Adam: i32 = 2;
+  export const RMSProp: i32 = 3;
 }

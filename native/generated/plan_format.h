@@ -11,6 +11,7 @@ constexpr int32_t MAX_RANK = 8;
 constexpr int32_t HEADER_WORDS = 16;
 constexpr int32_t BUFFER_WORDS = 16;
 constexpr int32_t VAR_WORDS = 12;
+constexpr int32_t FUSED_INSTR_WORDS = 6;
 
 namespace Header {
 enum : int32_t {
@@ -82,6 +83,16 @@ enum : int32_t {
   Transpose = 9,
   VarRead = 10,
   VarAssign = 11,
+  Fused = 12,
+  FusedReduce = 13,
+  Softmax = 14,
+  ArgReduce = 15,
+  OneHot = 16,
+  Gather = 17,
+  ScatterAdd = 18,
+  Random = 19,
+  Shuffle = 20,
+  ApplyUpdate = 21,
 };
 }  // namespace Kernel
 
@@ -107,6 +118,11 @@ enum : int32_t {
   Round = 17,
   Reciprocal = 18,
   LogicalNot = 19,
+  LeakyRelu = 20,
+  Log1p = 21,
+  Expm1 = 22,
+  Sin = 23,
+  Cos = 24,
 };
 }  // namespace UnaryOp
 
@@ -160,7 +176,42 @@ enum : int32_t {
   NegativeIntegerPower = 3,
   OutOfMemory = 4,
   InvalidPlan = 5,
+  IndexOutOfRange = 6,
 };
 }  // namespace Status
+
+namespace FusedKind {
+enum : int32_t {
+  Unary = 0,
+  Binary = 1,
+  Select = 2,
+  Cast = 3,
+  Const = 4,
+};
+}  // namespace FusedKind
+
+namespace ArgOp {
+enum : int32_t {
+  Max = 0,
+  Min = 1,
+};
+}  // namespace ArgOp
+
+namespace Distribution {
+enum : int32_t {
+  Uniform = 0,
+  Normal = 1,
+  TruncatedNormal = 2,
+};
+}  // namespace Distribution
+
+namespace UpdateKind {
+enum : int32_t {
+  GradientDescent = 0,
+  Momentum = 1,
+  Adam = 2,
+  RMSProp = 3,
+};
+}  // namespace UpdateKind
 
 }  // namespace sf

@@ -86,20 +86,50 @@ export const DTypeCode = {
  * Kernel ids. Attribute layouts:
  *   Copy       in[x] out[y]                 byte copy, same byte size
  *   Fill       in[scalar] out[y]            every element of y = scalar
- *   Unary      in[x] out[y] attr[op]        op: UnaryOp
+ *   Unary      in[x] out[y] attr[op(, param)]
+ *                                           op: UnaryOp; param: float32 bits (LeakyRelu's alpha)
  *   Binary     in[a,b] out[y] attr[op]      op: BinaryOp; numpy broadcasting
  *                                           from the buffers' shapes
  *   Select     in[cond,x,y] out[z]          z = cond ? x : y, broadcasting all three
  *   Cast       in[x] out[y]                 dtypes from the buffers
- *   MatMul     in[a,b(,bias)] out[c] attr[transA, transB, activation]
+ *   MatMul     in[a,b(,bias)] out[c] attr[transA, transB, activation(, param, bVar)]
  *                                           2-D; bias [N] added before the
- *                                           activation (a UnaryOp, Identity = none)
+ *                                           activation (a UnaryOp, Identity = none;
+ *                                           param its float32-bits parameter).
+ *                                           bVar >= 0: B is that var-table entry's
+ *                                           storage and the inputs are [a(,bias)]
  *   Reduce     in[x] out[y] attr[op, outer, n, inner]
  *                                           x viewed as [outer, n, inner], y as [outer, inner]
  *   Transpose  in[x] out[y] attr[perm...]   perm has rank(x) entries
  *   VarRead    out[y] attr[var]             var: index into the plan's var table
  *   VarAssign  in[v] out[] or out[y] attr[var, mode]
  *                                           mode: AssignMode; y = the new value
+ *   Fused      in[x...] out[y] attr[nInstr, instr x nInstr]
+ *                                           an elementwise program (FUSED_INSTR_WORDS
+ *                                           words per instruction, see FusedKind);
+ *                                           inputs broadcast to y's shape
+ *   FusedReduce in[x...] out[y] attr[op, rank, dims[rank], first, last, nInstr, instr...]
+ *                                           the program's values over `dims`, reduced
+ *                                           over the contiguous axes first..last
+ *   Softmax    in[x] out[y] attr[rows, cols, log]
+ *                                           along the last axis; log: 1 for LogSoftmax
+ *   ArgReduce  in[x] out[y:int32] attr[op, outer, n, inner]
+ *                                           op: ArgOp; the first index wins ties; n >= 1
+ *   OneHot     in[indices:int32, on, off] out[y] attr[depth]
+ *                                           y = indices.shape + [depth]
+ *   Gather     in[params, indices:int32] out[y] attr[outer, n, inner]
+ *                                           params as [outer, n, inner] -> y [outer, m, inner]
+ *   ScatterAdd in[updates, indices:int32] out[y] attr[outer, n, inner]
+ *                                           y = zeros [outer, n, inner]; rows of updates
+ *                                           [outer, m, inner] added at indices
+ *   Random     out[y] attr[distribution, seed, seed2, stream, p0, p1]
+ *                                           Philox4x32-10; p0, p1: float32 bits
+ *                                           (minval/maxval or mean/stddev), int32
+ *                                           for an int32 uniform
+ *   Shuffle    in[x] out[y] attr[seed, seed2, stream]
+ *                                           rows (first axis) in a random order
+ *   ApplyUpdate in[grad, hyper...] out[] or out[y] attr[kind, var, slot0, slot1, flags]
+ *                                           one optimizer step on a variable, in place
  */
 export const Kernel = {
   Copy: 1,
@@ -113,6 +143,64 @@ export const Kernel = {
   Transpose: 9,
   VarRead: 10,
   VarAssign: 11,
+  Fused: 12,
+  FusedReduce: 13,
+  Softmax: 14,
+  ArgReduce: 15,
+  OneHot: 16,
+  Gather: 17,
+  ScatterAdd: 18,
+  Random: 19,
+  Shuffle: 20,
+  ApplyUpdate: 21,
+} as const;
+
+/** Words per instruction of a Fused program: kind, op, dtype, a, b, c. */
+export const FUSED_INSTR_WORDS = 6;
+
+/**
+ * Instruction kinds of a Fused program. Registers 0..k-1 hold the k inputs;
+ * instruction i defines register k+i of dtype `dtype`; the last register is
+ * the result.
+ *   Unary   op: UnaryOp, a: register, c: param (float32 bits)
+ *   Binary  op: BinaryOp, a, b: registers
+ *   Select  a: bool register, b: then, c: else
+ *   Cast    a: register converted to `dtype`
+ *   Const   a: the value's 32 bits (float32 bits, int32, or 0/1 for bool)
+ */
+export const FusedKind = {
+  Unary: 0,
+  Binary: 1,
+  Select: 2,
+  Cast: 3,
+  Const: 4,
+} as const;
+
+export const ArgOp = {
+  Max: 0,
+  Min: 1,
+} as const;
+
+export const Distribution = {
+  Uniform: 0,
+  Normal: 1,
+  TruncatedNormal: 2,
+} as const;
+
+/**
+ * Optimizer steps (TensorFlow's training ops). Hyperparameter inputs are
+ * one-element float32 buffers, in this order:
+ *   GradientDescent in[grad, lr]
+ *   Momentum        in[grad, lr, momentum]            slot0 accum; flags 1 = Nesterov
+ *   Adam            in[grad, lr, beta1, beta2, epsilon, beta1Power, beta2Power]
+ *                                                     slot0 m, slot1 v
+ *   RMSProp         in[grad, lr, rho, momentum, epsilon]  slot0 ms, slot1 mom
+ */
+export const UpdateKind = {
+  GradientDescent: 0,
+  Momentum: 1,
+  Adam: 2,
+  RMSProp: 3,
 } as const;
 
 /** Elementwise unary functions. Identity doubles as "no activation". */
@@ -137,6 +225,11 @@ export const UnaryOp = {
   Round: 17,
   Reciprocal: 18,
   LogicalNot: 19,
+  LeakyRelu: 20,
+  Log1p: 21,
+  Expm1: 22,
+  Sin: 23,
+  Cos: 24,
 } as const;
 
 /** Elementwise binary functions (comparisons produce bool). */
@@ -184,6 +277,7 @@ export const Status = {
   NegativeIntegerPower: 3,
   OutOfMemory: 4, // arg: bytes requested, saturated at 2^31-1
   InvalidPlan: 5,
+  IndexOutOfRange: 6, // arg: the position in the indices buffer
 } as const;
 
 export type KernelId = (typeof Kernel)[keyof typeof Kernel];
@@ -205,6 +299,10 @@ export const GENERATED_ENUMS = {
   ReduceOp,
   AssignMode,
   Status,
+  FusedKind,
+  ArgOp,
+  Distribution,
+  UpdateKind,
 } as const;
 
 export const GENERATED_CONSTANTS = {
@@ -215,4 +313,5 @@ export const GENERATED_CONSTANTS = {
   HEADER_WORDS,
   BUFFER_WORDS,
   VAR_WORDS,
+  FUSED_INSTR_WORDS,
 } as const;
