@@ -1,6 +1,7 @@
 /**
  * graph + fetches + feed shapes → an ExecutionPlan ready for a backend:
- * prune → lower (concrete shapes, steps) → plan memory → encode.
+ * prune → lower (concrete shapes, steps) → CSE → fuse (GEMM epilogues,
+ * elementwise trees, reductions) → plan memory → encode.
  */
 import type { DType } from '../graph/dtypes.js';
 import type { Operation } from '../graph/operation.js';
@@ -10,10 +11,18 @@ import { ResourceExhaustedError } from '../runtime/errors.js';
 import { encodePlan } from './encode.js';
 import { lowerToPlan } from './lower.js';
 import { planMemory } from './memory.js';
+import { eliminateCommonSubexpressions } from './passes/cse.js';
+import { fuseElementwise } from './passes/fuse-elementwise.js';
+import { fuseMatMulEpilogues } from './passes/fuse-matmul.js';
 import { byteSize, type PlanIR } from './plan.js';
 import { neededOps } from './prune.js';
 
-export interface CompileRequest {
+export interface CompileOptions {
+  /** Merge steps into fused kernels (on by default; off to see the plain lowering). */
+  fuse?: boolean;
+}
+
+export interface CompileRequest extends CompileOptions {
   fetches: readonly Tensor[];
   targets: readonly Operation[];
   /** Fed tensors with the concrete shapes of this run's values, in feed order. */
@@ -24,14 +33,21 @@ export interface CompiledPlan {
   ir: PlanIR;
   encoded: EncodedPlan;
   fetchSpecs: { dtype: DType; shape: number[] }[];
+  /** How many graph operations the plan was compiled from. */
+  opCount: number;
 }
 
 /** The arena's offsets are int32 words in the plan. */
 const MAX_ARENA_BYTES = 2 ** 31 - 1;
 
-export function compilePlan({ fetches, targets, feeds }: CompileRequest): CompiledPlan {
+export function compilePlan({ fetches, targets, feeds, fuse = false }: CompileRequest): CompiledPlan {
   const ops = neededOps(fetches, targets, new Set(feeds.keys()));
   const ir = lowerToPlan({ ops, feeds, fetches });
+  eliminateCommonSubexpressions(ir);
+  if (fuse) {
+    fuseMatMulEpilogues(ir);
+    fuseElementwise(ir);
+  }
   planMemory(ir);
   if (ir.arenaBytes > MAX_ARENA_BYTES) {
     throw new ResourceExhaustedError(`OOM when allocating the run's tensors: they need ${ir.arenaBytes} bytes, more than a plan can address (${MAX_ARENA_BYTES}).`);
@@ -41,5 +57,6 @@ export function compilePlan({ fetches, targets, feeds }: CompileRequest): Compil
     ir,
     encoded: { bytes: encodePlan(ir), arenaBytes: ir.arenaBytes, feeds: ir.feeds.map(slot), fetches: ir.fetches.map(slot) },
     fetchSpecs: ir.fetches.map((b) => ({ dtype: ir.buffers[b].dtype, shape: ir.buffers[b].shape })),
+    opCount: ops.length,
   };
 }

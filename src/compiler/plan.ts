@@ -26,6 +26,8 @@ export interface PlanStep {
   attrs: number[];
   /** Name of the graph operation the step came from, for error messages. */
   opName: string;
+  /** Every graph operation a fused step computes, for `explain`. */
+  fusedFrom?: string[];
 }
 
 export interface PlanVariable {
@@ -43,6 +45,8 @@ export interface PlanIR {
   feeds: number[];
   fetches: number[];
   arenaBytes: number;
+  /** The most bytes live at once: the least any arena layout could use. */
+  peakLiveBytes?: number;
 }
 
 export function elementCount(shape: readonly number[]): number {

@@ -1,0 +1,106 @@
+/**
+ * GEMM epilogues: MatMul → Add(bias [N]) → activation becomes one MatMul step
+ * carrying the bias and the activation, and a MatMul whose B is a plain
+ * variable read takes B straight from the variable (so a backend can keep it
+ * packed between runs).
+ */
+import { elementCount, type PlanIR, type PlanStep } from '../plan.js';
+import { BinaryOp, Kernel, UnaryOp } from '../plan-format.js';
+import { analyzeUses, readOnlyBy, withoutSteps } from './uses.js';
+
+const ACTIVATIONS: ReadonlySet<number> = new Set([
+  UnaryOp.Relu, UnaryOp.Relu6, UnaryOp.Sigmoid, UnaryOp.Tanh, UnaryOp.Elu, UnaryOp.LeakyRelu,
+]);
+
+/** MatMul attrs in their full form: transA, transB, activation, param, bVar. */
+function fullAttrs(step: PlanStep): number[] {
+  const [transA, transB, activation = UnaryOp.Identity, param = 0, bVar = -1] = step.attrs;
+  return [transA, transB, activation, param, bVar];
+}
+
+/** The short three-attr form when param and bVar take their defaults. */
+function compactAttrs(attrs: number[]): number[] {
+  return attrs[3] === 0 && attrs[4] === -1 ? attrs.slice(0, 3) : attrs;
+}
+
+export function fuseMatMulEpilogues(plan: PlanIR): void {
+  foldInto(plan, (m, next) => absorbBias(plan, m, next));
+  foldInto(plan, (m, next) => absorbActivation(m, next));
+  readWeightsFromVariables(plan);
+}
+
+/**
+ * For each MatMul whose output only feeds one step, asks `absorb` for the merged
+ * step; the merged step takes the consumer's place (its other inputs are ready there).
+ */
+function foldInto(plan: PlanIR, absorb: (matmul: PlanStep, consumer: PlanStep) => PlanStep | undefined): void {
+  const uses = analyzeUses(plan);
+  const removed = new Set<number>();
+  plan.steps.forEach((step, i) => {
+    if (step.kernel !== Kernel.MatMul) return;
+    const out = step.outputs[0];
+    const readers = uses.readers.get(out) ?? [];
+    if (readers.length !== 1 || !readOnlyBy(plan, uses, out, readers[0])) return;
+    const merged = absorb(step, plan.steps[readers[0]]);
+    if (!merged) return;
+    plan.steps[readers[0]] = { ...merged, fusedFrom: [...(step.fusedFrom ?? [step.opName]), plan.steps[readers[0]].opName] };
+    removed.add(i);
+  });
+  withoutSteps(plan, removed);
+}
+
+function absorbBias(plan: PlanIR, m: PlanStep, add: PlanStep): PlanStep | undefined {
+  const attrs = fullAttrs(m);
+  if (add.kernel !== Kernel.Binary || add.attrs[0] !== BinaryOp.Add || m.inputs.length !== 2 || attrs[2] !== UnaryOp.Identity) return undefined;
+  const bias = add.inputs[0] === m.outputs[0] ? add.inputs[1] : add.inputs[0];
+  const out = plan.buffers[add.outputs[0]];
+  const mOut = plan.buffers[m.outputs[0]];
+  const n = mOut.shape[1];
+  const biasShape = plan.buffers[bias].shape;
+  const isRowVector = elementCount(biasShape) === n && biasShape.slice(0, -1).every((d) => d === 1) && biasShape[biasShape.length - 1] === n;
+  if (!isRowVector || out.shape.join() !== mOut.shape.join() || plan.buffers[bias].dtype !== mOut.dtype) return undefined;
+  return { ...m, inputs: [...m.inputs, viewAsVector(plan, bias, n)], outputs: add.outputs, attrs: compactAttrs(attrs) };
+}
+
+function absorbActivation(m: PlanStep, unary: PlanStep): PlanStep | undefined {
+  const attrs = fullAttrs(m);
+  if (unary.kernel !== Kernel.Unary || !ACTIVATIONS.has(unary.attrs[0]) || attrs[2] !== UnaryOp.Identity) return undefined;
+  attrs[2] = unary.attrs[0];
+  attrs[3] = unary.attrs[1] ?? 0;
+  return { ...m, outputs: unary.outputs, attrs: compactAttrs(attrs) };
+}
+
+function viewAsVector(plan: PlanIR, buffer: number, n: number): number {
+  if (plan.buffers[buffer].shape.length === 1) return buffer;
+  const base = plan.buffers[buffer];
+  plan.buffers.push({ dtype: base.dtype, shape: [n], region: base.region, byteOffset: 0, viewOf: buffer });
+  return plan.buffers.length - 1;
+}
+
+/** MatMul(a, VarRead(v)) → MatMul(a) with bVar = v, when v is not written in between. */
+function readWeightsFromVariables(plan: PlanIR): void {
+  const uses = analyzeUses(plan);
+  const removed = new Set<number>();
+  plan.steps.forEach((step, i) => {
+    if (step.kernel !== Kernel.MatMul || step.inputs.length < 2 || fullAttrs(step)[4] !== -1) return;
+    const b = step.inputs[1];
+    const readAt = uses.producer.get(b);
+    if (readAt === undefined || plan.steps[readAt].kernel !== Kernel.VarRead) return;
+    const variable = plan.steps[readAt].attrs[0];
+    if (writesBetween(plan, variable, readAt, i)) return;
+    const attrs = fullAttrs(step);
+    attrs[4] = variable;
+    plan.steps[i] = { ...step, inputs: [step.inputs[0], ...step.inputs.slice(2)], attrs };
+    if (readOnlyBy(plan, uses, b, i)) removed.add(readAt);
+  });
+  withoutSteps(plan, removed);
+}
+
+function writesBetween(plan: PlanIR, variable: number, from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) {
+    const s = plan.steps[i];
+    if (s.kernel === Kernel.VarAssign && s.attrs[0] === variable) return true;
+    if (s.kernel === Kernel.ApplyUpdate && s.attrs.slice(1, 4).includes(variable)) return true;
+  }
+  return false;
+}
