@@ -11,6 +11,7 @@ import { ResourceExhaustedError } from '../runtime/errors.js';
 import { encodePlan } from './encode.js';
 import { lowerToPlan } from './lower.js';
 import { planMemory } from './memory.js';
+import { compactBuffers } from './passes/compact.js';
 import { eliminateCommonSubexpressions } from './passes/cse.js';
 import { fuseElementwise } from './passes/fuse-elementwise.js';
 import { fuseMatMulEpilogues } from './passes/fuse-matmul.js';
@@ -40,7 +41,7 @@ export interface CompiledPlan {
 /** The arena's offsets are int32 words in the plan. */
 const MAX_ARENA_BYTES = 2 ** 31 - 1;
 
-export function compilePlan({ fetches, targets, feeds, fuse = false }: CompileRequest): CompiledPlan {
+export function compilePlan({ fetches, targets, feeds, fuse = true }: CompileRequest): CompiledPlan {
   const ops = neededOps(fetches, targets, new Set(feeds.keys()));
   const ir = lowerToPlan({ ops, feeds, fetches });
   eliminateCommonSubexpressions(ir);
@@ -48,6 +49,7 @@ export function compilePlan({ fetches, targets, feeds, fuse = false }: CompileRe
     fuseMatMulEpilogues(ir);
     fuseElementwise(ir);
   }
+  compactBuffers(ir);
   planMemory(ir);
   if (ir.arenaBytes > MAX_ARENA_BYTES) {
     throw new ResourceExhaustedError(`OOM when allocating the run's tensors: they need ${ir.arenaBytes} bytes, more than a plan can address (${MAX_ARENA_BYTES}).`);

@@ -13,6 +13,7 @@ import type { Graph } from '../graph/graph.js';
 import type { Operation } from '../graph/operation.js';
 import type { Tensor } from '../graph/tensor.js';
 import { compilePlan, type CompiledPlan } from '../compiler/compile.js';
+import { explainPlan, type PlanExplanation } from '../compiler/explain.js';
 import { Status } from '../compiler/plan-format.js';
 import type { HostValue } from '../ops/convert.js';
 import { isRunFailure, type BackendName, type BackendPlan, type BackendSession, type RunFailure, type SessionConfig } from './backend.js';
@@ -28,12 +29,18 @@ export interface SessionOptions {
   graph?: Graph;
   backend?: BackendChoice;
   config?: SessionConfig;
+  /** Merge steps into fused kernels (default true); false runs the plain lowering. */
+  fuse?: boolean;
 }
 
 interface CachedPlan {
   compiled: CompiledPlan;
-  loaded: BackendPlan;
+  /** Loaded into the backend on first run (explain compiles without loading). */
+  loaded?: BackendPlan;
 }
+
+/** Fusion waits for both backends to run the fused kernels. */
+const FUSE_BY_DEFAULT = false;
 
 /** Plans kept per session; the least recently used is freed past this. */
 const PLAN_CACHE_SIZE = 64;
@@ -48,12 +55,14 @@ export class Session {
   private readonly engine: BackendSession;
   private readonly plans = new Map<string, CachedPlan>();
   private closed = false;
+  private readonly fuse: boolean;
 
   constructor(options: SessionOptions = {}) {
     this.graph = options.graph ?? getDefaultGraph();
     const backend = resolveBackend(options.backend ?? 'auto');
     this.backend = backend.name;
     this.engine = backend.createSession(options.config ?? {});
+    this.fuse = options.fuse ?? FUSE_BY_DEFAULT;
     orphans.register(this, this.engine, this);
   }
 
@@ -66,6 +75,7 @@ export class Session {
     const flat = flattenFetches(fetches, this.graph);
     const fed = normalizeFeeds(feeds, this.graph);
     const plan = this.planFor(flat.tensors, flat.targets, fed);
+    plan.loaded ??= this.load(plan.compiled);
     const result = this.engine.run(plan.loaded, fed.map(([, value]) => bytesOf(value)));
     if (isRunFailure(result)) throw runError(plan.compiled, result);
     const arrays = result.map((buffer, i) => {
@@ -73,6 +83,16 @@ export class Session {
       return new NDArray(dtype.view(buffer), shape, dtype);
     });
     return flat.rebuild(arrays) as FetchResult<F>;
+  }
+
+  /**
+   * How `run(fetches, feeds)` executes: the compiled plan's steps, what each
+   * fused, buffer sizes and arena bytes. Compiles (and caches) without running.
+   */
+  explain(fetches: Fetches, feeds?: Feeds): PlanExplanation {
+    if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
+    const flat = flattenFetches(fetches, this.graph);
+    return explainPlan(this.planFor(flat.tensors, flat.targets, normalizeFeeds(feeds, this.graph)).compiled);
   }
 
   /** Frees the session's memory: its variables, arena and plans. Safe to call twice. */
@@ -98,8 +118,8 @@ export class Session {
       this.plans.set(key, cached);
       return cached;
     }
-    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])) });
-    const entry = { compiled, loaded: this.load(compiled) };
+    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])), fuse: this.fuse });
+    const entry: CachedPlan = { compiled };
     this.plans.set(key, entry);
     if (this.plans.size > PLAN_CACHE_SIZE) this.evictOldest();
     return entry;
@@ -120,7 +140,7 @@ export class Session {
   private evictOldest(): void {
     const [key, oldest] = this.plans.entries().next().value!;
     this.plans.delete(key);
-    this.engine.freePlan(oldest.loaded);
+    if (oldest.loaded) this.engine.freePlan(oldest.loaded);
   }
 }
 

@@ -19,6 +19,7 @@ type Node =
 interface Group {
   root: Node;
   absorbed: Set<number>;
+  /** Graph ops computed by the group, in step order. */
   opNames: string[];
 }
 
@@ -83,9 +84,10 @@ function reducedAxes(dims: number[], outer: number, n: number, inner: number): [
 /** Pulls in every producer whose result only this tree reads and that has the tree's size. */
 function growGroup(plan: PlanIR, uses: BufferUses, rootIndex: number, size: number): Group {
   const group: Group = { root: { kind: 'input', buffer: -1 }, absorbed: new Set(), opNames: [] };
+  const visited: number[] = [];
   const visit = (index: number): Node => {
     const step = plan.steps[index];
-    group.opNames.unshift(...(step.fusedFrom ?? [step.opName]));
+    visited.push(index);
     const operands = step.inputs.map((b) => {
       const at = uses.producer.get(b);
       const fusable = at !== undefined && ELEMENTWISE.has(plan.steps[at].kernel)
@@ -99,7 +101,8 @@ function growGroup(plan: PlanIR, uses: BufferUses, rootIndex: number, size: numb
     return { kind: 'step', step, operands };
   };
   group.root = visit(rootIndex);
-  group.opNames = [...new Set(group.opNames)];
+  const names = visited.sort((a, b) => a - b).flatMap((i) => plan.steps[i].fusedFrom ?? [plan.steps[i].opName]);
+  group.opNames = [...new Set(names)];
   return group;
 }
 
