@@ -2,6 +2,7 @@
 // the arena, variables, fetch copies, session lifetime and memory reuse, plus
 // a handful of kernels checked against hand-computed values. The kernel
 // conformance suite shared with the native backend lives elsewhere.
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { encodePlan, alignUp } from '../src/compiler/encode.js';
 import type { PlanBuffer, PlanStep, PlanVariable } from '../src/compiler/plan.js';
@@ -382,5 +383,205 @@ describe('wasm backend: kernels', () => {
     const negated = f32(compute([[float32, [6], new Float32Array([0, 1, -2, 3, 4, 0])]], [float32, [6]], Kernel.Unary, [UnaryOp.Neg]));
     expect(negated).toEqual([-0, -1, 2, -3, -4, -0]); // the SIMD body and the scalar tail agree
     expect(Object.is(negated[5], -0)).toBe(true);
+  });
+});
+
+// ---- training kernels ------------------------------------------------------------
+
+describe('wasm backend: training kernels', () => {
+  const bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
+  const fr = Math.fround;
+  const raw = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../dist/sessionflow.wasm', import.meta.url))), {})
+    .exports as unknown as { sf_philox_test(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, k: number): number };
+  const philox = (c: number[], k: number[]) => [0, 1, 2, 3].map((w) => raw.sf_philox_test(c[0], c[1], c[2], c[3], k[0], k[1], w) >>> 0);
+  const unit = (x: number) => new Float32Array(new Uint32Array([(x >>> 9) | 0x3f800000]).buffer)[0] - 1;
+  const hex = (words: number[]) => words.map((w) => w.toString(16).padStart(8, '0')).join(' ');
+
+  /** ArgReduce as docs/kernels.md states it, over x as [outer, n, inner]. */
+  function argRef(x: ArrayLike<number>, outer: number, n: number, inner: number, isMax: boolean): number[] {
+    const out: number[] = [];
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+      let at = 0;
+      const get = (k: number) => x[(o * n + k) * inner + i];
+      for (let k = 1; k < n; k++) {
+        const v = get(k);
+        const best = get(at);
+        const wins = Number.isNaN(v) ? !Number.isNaN(best) : isMax ? v > best : v < best;
+        if (wins) at = k;
+      }
+      out.push(at);
+    }
+    return out;
+  }
+
+  it('arg-reduces with first-index ties and NaN winning, over inner, middle and outer axes', () => {
+    const arg = (x: Float32Array | Int32Array, op: number, dims: [number, number, number]) =>
+      i32(compute([[x instanceof Float32Array ? float32 : int32, [x.length], x]], [int32, [dims[0] * dims[2]]], Kernel.ArgReduce, [op, ...dims]));
+    expect(arg(new Float32Array([1, 3, 3, 2]), 0, [1, 4, 1])).toEqual([1]);
+    expect(arg(new Float32Array([1, NaN, 7, NaN]), 0, [1, 4, 1])).toEqual([1]);
+    expect(arg(new Float32Array([1, NaN, -7, NaN]), 1, [1, 4, 1])).toEqual([1]);
+    expect(arg(new Int32Array([5, -2, -2, 5]), 1, [1, 4, 1])).toEqual([1]);
+    const x = Float32Array.from({ length: 3 * 4 * 5 }, (_, i) => (i % 7 === 3 ? NaN : (i * 37) % 5));
+    const xi = Int32Array.from(x, (v) => (Number.isNaN(v) ? 9 : v));
+    for (const dims of [[12, 5, 1], [3, 4, 5], [1, 3, 20], [2, 30, 1]] as [number, number, number][]) {
+      for (const op of [0, 1]) {
+        expect(arg(x, op, dims)).toEqual(argRef(x, ...dims, op === 0));
+        expect(arg(xi, op, dims)).toEqual(argRef(xi, ...dims, op === 0));
+      }
+    }
+  });
+
+  it('one-hot encodes float32, int32 and bool, out-of-range indices giving off rows', () => {
+    const indices = new Int32Array([0, 3, -1, 2]);
+    const oneHot = (dtype: DType, on: TypedArray, off: TypedArray) => compute(
+      [[int32, [2, 2], indices], [dtype, [], on], [dtype, [], off]], [dtype, [2, 2, 3]], Kernel.OneHot, [3]);
+    expect(f32(oneHot(float32, new Float32Array([5]), new Float32Array([-0.5])))).toEqual(
+      [5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, 5]);
+    expect(i32(oneHot(int32, new Int32Array([1]), new Int32Array([0])))).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(Array.from(new Uint8Array(oneHot(bool, new Uint8Array([7]), new Uint8Array([0]))))).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('gathers along axis 0 and a middle axis, stopping at the first out-of-range index', () => {
+    const params = Int32Array.from({ length: 2 * 3 * 2 }, (_, i) => i); // [2, 3, 2]
+    const idx = new Int32Array([2, 0, 2]);
+    expect(i32(compute([[int32, [2, 3, 2], params], [int32, [3], idx]], [int32, [2, 3, 2]], Kernel.Gather, [2, 3, 2])))
+      .toEqual([4, 5, 0, 1, 4, 5, 10, 11, 6, 7, 10, 11]); // axis 1
+    expect(f32(compute([[float32, [3, 2], new Float32Array([1, 2, 3, 4, 5, 6])], [int32, [2], new Int32Array([2, 0])]],
+      [float32, [2, 2]], Kernel.Gather, [1, 3, 2]))).toEqual([5, 6, 1, 2]); // axis 0
+    const session = backend.createSession({});
+    const plan = session.loadPlan(build([{ dtype: int32, shape: [2, 3, 2] }, { dtype: int32, shape: [3] }, { dtype: int32, shape: [3, 3, 2] }],
+      [[Kernel.Gather, [0, 1], [2], [1, 2, 6]]], [0, 1], [2]));
+    expect(session.run(plan, [bytesOf(params), bytesOf(new Int32Array([1, 2, -1]))])).toEqual({ status: Status.IndexOutOfRange, step: 0, arg: 1 });
+    expect(i32(run(session, plan, [params, new Int32Array([1, 0, 1])])[0])).toEqual([6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    session.close();
+  });
+
+  it('scatter-adds repeated indices in order, and checks them like Gather', () => {
+    const updates = new Float32Array([1, 2, 10, 20, 100, 200, 0.5, 0.25]); // [1, 4, 2] rows added into [3, 2]
+    const idx = new Int32Array([2, 0, 2, 2]);
+    expect(f32(compute([[float32, [4, 2], updates], [int32, [4], idx]], [float32, [3, 2]], Kernel.ScatterAdd, [1, 3, 2])))
+      .toEqual([10, 20, 0, 0, 101.5, 202.25]);
+    const ints = Int32Array.from({ length: 2 * 3 }, (_, i) => i + 1); // [2, 3, 1] into [2, 2, 1] along the middle axis
+    expect(i32(compute([[int32, [2, 3], ints], [int32, [3], new Int32Array([1, 1, 0])]], [int32, [2, 2]], Kernel.ScatterAdd, [2, 2, 1])))
+      .toEqual([3, 3, 6, 9]);
+    const session = backend.createSession({});
+    const plan = session.loadPlan(build([{ dtype: float32, shape: [4, 2] }, { dtype: int32, shape: [4] }, { dtype: float32, shape: [3, 2] }],
+      [[Kernel.ScatterAdd, [0, 1], [2], [1, 3, 2]]], [0, 1], [2]));
+    expect(session.run(plan, [bytesOf(updates), bytesOf(new Int32Array([0, 1, 2, 3]))])).toEqual({ status: Status.IndexOutOfRange, step: 0, arg: 3 });
+    session.close();
+  });
+
+  it('matches the Philox4x32-10 known-answer vectors of Random123', () => {
+    expect(hex(philox([0, 0, 0, 0], [0, 0]))).toBe('6627e8d5 e169c58d bc57ac4c 9b00dbd8');
+    expect(hex(philox([-1, -1, -1, -1], [-1, -1]))).toBe('408f276d 41c83b0e a20bc7c6 6d5451fd');
+    expect(hex(philox([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])))
+      .toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
+  });
+
+  const randomPlan = (dtype: DType, n: number, attrs: number[]) =>
+    build([{ dtype, shape: [n] }], [[Kernel.Random, [], [0], attrs]], [], [0]);
+
+  it('draws uniform numbers from the counter (i, r, 0, 0) keyed by the seeds', () => {
+    const session = backend.createSession({});
+    const ints = session.loadPlan(randomPlan(int32, 3, [0, 0, 0, 0, -(2 ** 31), 2 ** 31 - 1]));
+    const floats = session.loadPlan(randomPlan(float32, 3, [0, 7, 9, 1, bits(2), bits(5)]));
+    expect(i32(run(session, ints, [])[0])[0]).toBe((0x6627e8d5 - 1 - 2 ** 31) | 0); // KAT word 0, exactly
+    for (let r = 0; r < 2; r++) {
+      const got = f32(run(session, floats, [])[0]);
+      got.forEach((v, i) => expect(v).toBe(fr(2 + fr(unit(philox([i, r, 0, 0], [7, 9])[0]) * 3))));
+    }
+    session.close();
+  });
+
+  it('gives uniform, normal and truncated-normal statistics over 100k samples', () => {
+    const N = 100_000;
+    const draw = (dtype: DType, attrs: number[]) => {
+      const session = backend.createSession({});
+      try { return Array.from(new (dtype === int32 ? Int32Array : Float32Array)(run(session, session.loadPlan(randomPlan(dtype, N, attrs)), [])[0])); }
+      finally { session.close(); }
+    };
+    const stats = (x: number[]) => {
+      const mean = x.reduce((s, v) => s + v, 0) / x.length;
+      return { mean, std: Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length), min: Math.min(...x), max: Math.max(...x) };
+    };
+    const u = stats(draw(float32, [0, 1, 2, 0, bits(2), bits(5)]));
+    expect(u.min).toBeGreaterThanOrEqual(2);
+    expect(u.max).toBeLessThan(5);
+    expect(u.mean).toBeCloseTo(3.5, 1);
+    expect(u.std).toBeCloseTo(Math.sqrt(0.75), 2);
+    const ints = draw(int32, [0, 3, 4, 0, -3, 4]);
+    for (let v = -3; v < 4; v++) expect(ints.filter((x) => x === v).length / N).toBeCloseTo(1 / 7, 2);
+    expect(ints.every((x) => x >= -3 && x < 4)).toBe(true);
+    const g = stats(draw(float32, [1, 5, 6, 0, bits(1), bits(2)]));
+    expect(g.mean).toBeCloseTo(1, 1);
+    expect(g.std).toBeCloseTo(2, 1);
+    const tn = draw(float32, [2, 5, 6, 0, bits(0), bits(1)]);
+    const t = stats(tn);
+    expect(t.min).toBeGreaterThanOrEqual(-2);
+    expect(t.max).toBeLessThanOrEqual(2);
+    expect(t.mean).toBeCloseTo(0, 1);
+    expect(t.std).toBeCloseTo(0.8796, 2); // the standard normal truncated to [-2, 2]
+  });
+
+  it('computes normals by Box-Muller on words 0 and 1, retrying truncated ones with the attempt counter', () => {
+    const z = (i: number, t: number) => {
+      const [x0, x1] = philox([i, 0, t, 0], [11, 12]);
+      return Math.sqrt(-2 * Math.log(1 - unit(x0))) * Math.cos(2 * Math.PI * unit(x1));
+    };
+    const session = backend.createSession({});
+    const normal = f32(run(session, session.loadPlan(randomPlan(float32, 64, [1, 11, 12, 0, bits(0), bits(1)])), [])[0]);
+    const truncated = f32(run(session, session.loadPlan(randomPlan(float32, 64, [2, 11, 12, 1, bits(0), bits(1)])), [])[0]);
+    normal.forEach((v, i) => expect(v).toBeCloseTo(z(i, 0), 5));
+    let retried = 0;
+    truncated.forEach((v, i) => {
+      let t = 0;
+      while (Math.abs(z(i, t)) > 2) t++;
+      retried += t;
+      expect(v).toBeCloseTo(z(i, t), 5);
+    });
+    expect(retried).toBeGreaterThan(0);
+    session.close();
+  });
+
+  it('draws the same numbers in two sessions with the same seeds and new ones on a rerun', () => {
+    const plan = build([{ dtype: float32, shape: [50] }, { dtype: float32, shape: [50] }],
+      [[Kernel.Random, [], [0], [1, 3, 4, 0, bits(0), bits(1)]], [Kernel.Random, [], [1], [0, 3, 4, 1, bits(0), bits(1)]]], [], [0, 1]);
+    const a = backend.createSession({});
+    const b = backend.createSession({});
+    const pa = a.loadPlan(plan);
+    const first = run(a, pa, []).map(f32);
+    const again = run(a, pa, []).map(f32);
+    expect(run(b, b.loadPlan(plan), []).map(f32)).toEqual(first);
+    expect(again[0]).not.toEqual(first[0]);
+    expect(again[1]).not.toEqual(first[1]);
+    expect(run(b, b.loadPlan(plan), []).map(f32)).toEqual(again); // a second plan shares the session's streams
+    a.close();
+    b.close();
+  });
+
+  it('shuffles rows by Fisher-Yates: a permutation, deterministic per seed, new on a rerun', () => {
+    const rows = 40;
+    const x = Int32Array.from({ length: rows * 3 }, (_, i) => Math.floor(i / 3) * 10 + (i % 3));
+    const plan = build([{ dtype: int32, shape: [rows, 3] }, { dtype: int32, shape: [rows, 3] }], [[Kernel.Shuffle, [0], [1], [21, 22, 5]]], [0], [1]);
+    const expected = (r: number) => {
+      const order = Array.from({ length: rows }, (_, i) => i);
+      for (let i = rows - 1; i >= 1; i--) {
+        const j = Number((BigInt(philox([i, r, 0, 0], [21, 22])[0]) * BigInt(i + 1)) >> 32n);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      return order.flatMap((row) => [row * 10, row * 10 + 1, row * 10 + 2]);
+    };
+    const a = backend.createSession({});
+    const b = backend.createSession({});
+    const pa = a.loadPlan(plan);
+    const first = i32(run(a, pa, [x])[0]);
+    expect(first).toEqual(expected(0));
+    expect([...first].sort((p, q) => p - q)).toEqual(Array.from(x));
+    expect(i32(run(a, pa, [x])[0])).toEqual(expected(1));
+    expect(i32(run(b, b.loadPlan(plan), [x])[0])).toEqual(first);
+    const bytesPlan = build([{ dtype: bool, shape: [5] }, { dtype: bool, shape: [5] }], [[Kernel.Shuffle, [0], [1], [1, 2, 0]]], [0], [1]);
+    expect(Array.from(new Uint8Array(run(a, a.loadPlan(bytesPlan), [new Uint8Array([1, 0, 0, 0, 0])])[0])).reduce((s, v) => s + v, 0)).toBe(1);
+    a.close();
+    b.close();
   });
 });
