@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { encodePlan, alignUp } from '../src/compiler/encode.js';
 import type { PlanBuffer, PlanStep, PlanVariable } from '../src/compiler/plan.js';
 import {
-  AssignMode, BUFFER_WORDS, BinaryOp, BufferField, Header, Kernel, ReduceOp, Status, UnaryOp, type KernelId,
+  AssignMode, BUFFER_WORDS, BinaryOp, BufferField, Header, Kernel, ReduceOp, Status, UnaryOp, UpdateKind, type KernelId,
 } from '../src/compiler/plan-format.js';
 import { DType, bool, float32, int32, type TypedArray } from '../src/graph/dtypes.js';
 import { isRunFailure, type BackendSession, type BackendPlan, type EncodedPlan } from '../src/runtime/backend.js';
@@ -583,5 +583,182 @@ describe('wasm backend: training kernels', () => {
     expect(Array.from(new Uint8Array(run(a, a.loadPlan(bytesPlan), [new Uint8Array([1, 0, 0, 0, 0])])[0])).reduce((s, v) => s + v, 0)).toBe(1);
     a.close();
     b.close();
+  });
+});
+
+describe('wasm backend: optimizer steps', () => {
+  const fr = Math.fround;
+  const n = 6; // one 4-lane body plus a 2-element tail
+  const vars: PlanVariable[] = [0, 1, 2].map((k) => ({ slot: 10 + k, dtype: float32, shape: [n], name: `v${k}` }));
+  const vec: Buf = { dtype: float32, shape: [n] };
+  const initPlan = (which: number[]) => build([vec, vec, vec], which.map((k): Step => [Kernel.VarAssign, [k], [], [k, AssignMode.Assign]]), which, [], vars);
+
+  /** grad and hyperparameters fed; fetches y and both slot variables. */
+  function updatePlan(kind: number, hypers: number, slots: [number, number], flags = 0): EncodedPlan {
+    const ids = Array.from({ length: hypers }, (_, k) => k + 1);
+    const y = hypers + 1;
+    return build([vec, ...ids.map((): Buf => ({ dtype: float32, shape: [] })), vec, vec, vec],
+      [[Kernel.ApplyUpdate, [0, ...ids], [y], [kind, 0, slots[0], slots[1], flags]],
+        [Kernel.VarRead, [], [y + 1], [1]], [Kernel.VarRead, [], [y + 2], [2]]], [0, ...ids], [y, y + 1, y + 2], vars);
+  }
+
+  /** TensorFlow's rules in float32, one rounding per operation as the kernel does. */
+  function reference(kind: number, flags: number, h: number[], s: number[][], g: number[]): void {
+    const [v, a, b] = s;
+    for (let i = 0; i < n; i++) {
+      if (kind === UpdateKind.GradientDescent) v[i] = fr(v[i] - fr(h[0] * g[i]));
+      if (kind === UpdateKind.Momentum) {
+        a[i] = fr(fr(a[i] * h[1]) + g[i]);
+        v[i] = flags ? fr(v[i] - fr(fr(g[i] * h[0]) + fr(fr(a[i] * h[1]) * h[0]))) : fr(v[i] - fr(h[0] * a[i]));
+      }
+      if (kind === UpdateKind.Adam) {
+        const lrT = fr(fr(h[0] * fr(Math.sqrt(fr(1 - h[5])))) / fr(1 - h[4]));
+        a[i] = fr(a[i] + fr(fr(g[i] - a[i]) * fr(1 - h[1])));
+        b[i] = fr(b[i] + fr(fr(fr(g[i] * g[i]) - b[i]) * fr(1 - h[2])));
+        v[i] = fr(v[i] - fr(fr(lrT * a[i]) / fr(fr(Math.sqrt(b[i])) + h[3])));
+      }
+      if (kind === UpdateKind.RMSProp) {
+        a[i] = fr(a[i] + fr(fr(fr(g[i] * g[i]) - a[i]) * fr(1 - h[1])));
+        b[i] = fr(fr(b[i] * h[2]) + fr(fr(h[0] * g[i]) / fr(Math.sqrt(fr(a[i] + h[3])))));
+        v[i] = fr(v[i] - b[i]);
+      }
+    }
+  }
+
+  const start = [[0.5, -1, 2, 3.25, -0.125, 10], [0.1, 0.2, 0, 0.3, 1, 0.05], [0.01, 0.5, 0, 2, 0.25, 1]];
+  const grads = [[0.3, -0.7, 1.1, 0, -2.5, 0.01], [-0.2, 0.4, 0.9, 1.3, 0.6, -1]];
+  const cases: [string, number, number, [number, number], (t: number) => number[]][] = [
+    ['GradientDescent', UpdateKind.GradientDescent, 0, [-1, -1], () => [0.1]],
+    ['Momentum', UpdateKind.Momentum, 0, [1, -1], () => [0.1, 0.9]],
+    ['Nesterov momentum', UpdateKind.Momentum, 1, [1, -1], () => [0.1, 0.9]],
+    ['Adam', UpdateKind.Adam, 0, [1, 2], (t) => [0.01, 0.9, 0.999, 1e-7, 0.9 ** t, 0.999 ** t]],
+    ['RMSProp', UpdateKind.RMSProp, 0, [1, 2], () => [0.01, 0.9, 0.5, 1e-6]],
+  ];
+
+  it.each(cases)('applies %s over two steps like TensorFlow', (_, kind, flags, slots, hypers) => {
+    const session = backend.createSession({});
+    run(session, session.loadPlan(initPlan([0, 1, 2])), start.map((x) => new Float32Array(x)));
+    const plan = session.loadPlan(updatePlan(kind, hypers(1).length, slots, flags));
+    const state = start.map((x) => Array.from(new Float32Array(x)));
+    for (let t = 1; t <= 2; t++) {
+      const got = run(session, plan, [new Float32Array(grads[t - 1]), ...hypers(t).map((h) => new Float32Array([h]))]).map(f32);
+      reference(kind, flags, hypers(t).map(fr), state, grads[t - 1].map(fr));
+      expect(got).toEqual(state);
+    }
+    session.close();
+  });
+
+  it('matches hand-computed first steps', () => {
+    const session = backend.createSession({});
+    run(session, session.loadPlan(initPlan([0, 1, 2])), start.map((x) => new Float32Array(x)));
+    const momentum = session.loadPlan(updatePlan(UpdateKind.Momentum, 2, [1, -1], 1));
+    const [y, accum] = run(session, momentum, [new Float32Array(grads[0]), new Float32Array([0.5]), new Float32Array([0.5])]).map(f32);
+    expect(accum[0]).toBeCloseTo(0.1 * 0.5 + 0.3, 6); // 0.35
+    expect(y[0]).toBeCloseTo(0.5 - (0.3 * 0.5 + 0.35 * 0.5 * 0.5), 6); // Nesterov: 0.2625
+    session.close();
+  });
+
+  it('stops with UninitializedVariable naming the first uninitialized of var, slot0, slot1', () => {
+    const session = backend.createSession({});
+    const adam = session.loadPlan(updatePlan(UpdateKind.Adam, 6, [1, 2]));
+    const feeds = [new Float32Array(n), ...[0.01, 0.9, 0.999, 1e-7, 0.9, 0.999].map((h) => new Float32Array([h]))].map(bytesOf);
+    expect(session.run(adam, feeds)).toEqual({ status: Status.UninitializedVariable, step: 0, arg: 0 });
+    run(session, session.loadPlan(initPlan([0, 2])), [new Float32Array(n), new Float32Array(n)]);
+    expect(session.run(adam, feeds)).toEqual({ status: Status.UninitializedVariable, step: 0, arg: 1 });
+    run(session, session.loadPlan(initPlan([1])), [new Float32Array(n)]);
+    expect(isRunFailure(session.run(adam, feeds))).toBe(false);
+    session.close();
+  });
+});
+
+describe('wasm backend: training kernels at plan load', () => {
+  const f = (shape: number[]): Buf => ({ dtype: float32, shape });
+  const i = (shape: number[]): Buf => ({ dtype: int32, shape });
+  const one = (bufs: Buf[], kernel: KernelId, inputs: number[], outputs: number[], attrs: number[], vars: PlanVariable[] = []) =>
+    build(bufs, [[kernel, inputs, outputs, attrs]], [], outputs, vars);
+  const v = (slot: number, dtype = float32): PlanVariable => ({ slot, dtype, shape: [4], name: `v${slot}` });
+  const gd = (attrs: number[], vars = [v(0), v(1)], bufs = [f([4]), f([]), f([4])]) =>
+    one(bufs, Kernel.ApplyUpdate, bufs.slice(0, -1).map((_, k) => k), [bufs.length - 1], attrs, vars);
+
+  it('rejects malformed training steps with INVALID_PLAN', () => {
+    const session = backend.createSession({});
+    const bad: EncodedPlan[] = [
+      one([f([0]), i([1])], Kernel.ArgReduce, [0], [1], [0, 1, 0, 1]), // n = 0
+      one([f([6]), f([2])], Kernel.ArgReduce, [0], [1], [0, 2, 3, 1]), // float output
+      one([f([6]), i([2])], Kernel.ArgReduce, [0], [1], [2, 2, 3, 1]), // unknown op
+      one([f([6]), i([3])], Kernel.ArgReduce, [0], [1], [0, 2, 3, 1]), // count
+      one([i([4]), f([]), f([]), f([4, 2])], Kernel.OneHot, [0, 1, 2], [3], [3]), // depth vs shape
+      one([i([4]), f([]), f([]), f([2, 6])], Kernel.OneHot, [0, 1, 2], [3], [3]), // same count, other shape
+      one([i([4]), f([2]), f([]), f([4, 3])], Kernel.OneHot, [0, 1, 2], [3], [3]), // on is not a scalar
+      one([i([4]), i([]), f([]), f([4, 3])], Kernel.OneHot, [0, 1, 2], [3], [3]), // on dtype
+      one([f([3, 2]), i([2]), f([3, 2])], Kernel.Gather, [0, 1], [2], [1, 3, 2]), // y count
+      one([f([3, 2]), f([2]), f([2, 2])], Kernel.Gather, [0, 1], [2], [1, 3, 2]), // float indices
+      one([f([3, 2]), i([2]), f([2, 2])], Kernel.Gather, [0, 1], [2], [1, 2, 2]), // params count
+      one([f([3, 2]), i([2]), f([2, 2])], Kernel.Gather, [0, 1], [2], [1 << 16, 1 << 16, 0]), // overflowing attrs
+      one([{ dtype: bool, shape: [2] }, i([2]), { dtype: bool, shape: [3] }], Kernel.ScatterAdd, [0, 1], [2], [1, 3, 1]),
+      one([i([4])], Kernel.Random, [], [0], [1, 0, 0, 0, 0, 1]), // normal int32
+      one([i([4])], Kernel.Random, [], [0], [0, 0, 0, 0, 5, 5]), // empty int range
+      one([f([4])], Kernel.Random, [], [0], [3, 0, 0, 0, 0, 1]), // unknown distribution
+      one([f([4])], Kernel.Random, [], [0], [0, 0, 0, -1, 0, 1]), // negative stream
+      one([f([4])], Kernel.Random, [], [0], [0, 0, 0, 1 << 20, 0, 1]), // stream past the bound
+      one([f([4])], Kernel.Random, [], [0], [0, 0, 0, 0, 0]),
+      one([f([2, 3]), f([3, 2])], Kernel.Shuffle, [0], [1], [0, 0, 0]),
+      one([f([2, 3]), i([2, 3])], Kernel.Shuffle, [0], [1], [0, 0, 0]),
+      gd([0, 0, -1, -1]), // four attrs
+      gd([0, 0, 1, -1, 0]), // GradientDescent takes no slot
+      gd([0, 2, -1, -1, 0]), // var index out of range
+      gd([0, 0, -1, -1, 1]), // Nesterov flag on GradientDescent
+      gd([1, 0, -1, -1, 0], undefined, [f([4]), f([]), f([]), f([4])]), // Momentum needs slot0
+      gd([1, 0, 1, -1, 0], [v(0), v(0)], [f([4]), f([]), f([]), f([4])]), // slot0 is var's storage
+      gd([1, 0, 1, -1, 2], undefined, [f([4]), f([]), f([]), f([4])]), // flags
+      gd([1, 0, 1, -1, 0]), // Momentum with GradientDescent's inputs
+      gd([0, 0, -1, -1, 0], [v(0, int32), v(1)]), // int32 variable
+      gd([0, 0, -1, -1, 0], undefined, [f([3]), f([]), f([4])]), // grad count
+      gd([0, 0, -1, -1, 0], undefined, [f([4]), f([2]), f([4])]), // lr not a scalar
+      gd([0, 0, -1, -1, 0], undefined, [f([4]), f([]), f([3])]), // y count
+    ];
+    bad.forEach((plan) => expectInvalid(session, plan));
+    session.close();
+  });
+
+  it('rejects an output overlapping a Gather input', () => {
+    const session = backend.createSession({});
+    const plan = one([f([2, 2]), i([2]), f([2, 2])], Kernel.Gather, [0, 1], [2], [1, 2, 2]);
+    session.loadPlan(plan);
+    const buffersAt = new Int32Array(plan.bytes.buffer)[Header.BuffersOffset];
+    expectInvalid(session, withWord(plan, buffersAt + 2 * BUFFER_WORDS + BufferField.ByteOffset, 0));
+    session.close();
+  });
+
+  it('never traps on corrupted training plans', () => {
+    const session = backend.createSession({});
+    const vars = [v(0), v(1), v(2)];
+    const good = build([f([4]), i([4]), f([4, 3]), f([2, 4]), f([4]), i([2]), f([4]), f([]), f([]), f([]), f([2, 4]), i([4]), f([3, 4])],
+      [[Kernel.Random, [], [0], [0, 1, 2, 3, 0, 1]], [Kernel.VarAssign, [0], [], [0, 0]], [Kernel.VarAssign, [0], [], [1, 0]],
+        [Kernel.VarAssign, [0], [], [2, 0]], [Kernel.OneHot, [1, 7, 8], [2], [3]], [Kernel.Shuffle, [0], [4], [5, 6, 7]],
+        [Kernel.Gather, [3, 5], [10], [1, 2, 4]], [Kernel.ScatterAdd, [10, 5], [12], [1, 3, 4]], [Kernel.ArgReduce, [2], [11], [0, 4, 3, 1]],
+        [Kernel.ApplyUpdate, [4, 7, 8], [6], [1, 0, 1, -1, 1]], [Kernel.ApplyUpdate, [4, 7], [], [0, 2, -1, -1, 0]]],
+      [1, 3, 5, 7, 8, 9], [2, 6, 10, 11, 12], vars);
+    const feeds = () => [new Int32Array([0, 1, 2, 7]), new Float32Array(8), new Int32Array([1, 0]), ...[0.1, 0.9, 0.5].map((x) => new Float32Array([x]))].map(bytesOf);
+    expect(isRunFailure(session.run(session.loadPlan(good), feeds()))).toBe(false);
+    let seed = 777;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const values = [-1, 0, 1, 2, 3, 4, 7, 8, 16, 64, 2 ** 31 - 1, -(2 ** 31), 1 << 20, 15, 16, 17, 18, 19, 20, 21];
+    const words = good.bytes.length / 4;
+    let loaded = 0;
+    for (let trial = 0; trial < 4000; trial++) {
+      let bad = good;
+      for (let m = 1 + Math.floor(random() * 3); m > 0; m--) bad = withWord(bad, Math.floor(random() * words), values[Math.floor(random() * values.length)]);
+      try {
+        const plan = session.loadPlan(bad);
+        loaded++;
+        session.run(plan, feeds());
+        session.freePlan(plan);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'INVALID_PLAN' && !(e instanceof RangeError)) throw e;
+      }
+    }
+    expect(loaded).toBeGreaterThan(100);
+    session.close();
   });
 });
