@@ -15,6 +15,10 @@ import { matmulKernel } from './kernels/matmul';
 import { reduceKernel } from './kernels/reduce';
 import { transposeKernel } from './kernels/transpose';
 import { varAssignKernel, varReadKernel } from './kernels/variables';
+import { argReduceKernel } from './kernels/arg-reduce';
+import { gatherKernel, oneHotKernel, scatterAddKernel } from './kernels/indexing';
+import { applyUpdateKernel } from './kernels/optimizer';
+import { randomKernel, shuffleKernel } from './kernels/random';
 
 function stepRun(s: Session, plan: Plan, step: usize): i32 {
   switch (stepKernel(step)) {
@@ -29,6 +33,13 @@ function stepRun(s: Session, plan: Plan, step: usize): i32 {
     case Kernel.Transpose: return transposeKernel(plan, step);
     case Kernel.VarRead: return varReadKernel(s, plan, step);
     case Kernel.VarAssign: return varAssignKernel(s, plan, step);
+    case Kernel.ArgReduce: return argReduceKernel(plan, step);
+    case Kernel.OneHot: return oneHotKernel(plan, step);
+    case Kernel.Gather: return gatherKernel(plan, step);
+    case Kernel.ScatterAdd: return scatterAddKernel(plan, step);
+    case Kernel.Random: return randomKernel(s, plan, step);
+    case Kernel.Shuffle: return shuffleKernel(s, plan, step);
+    case Kernel.ApplyUpdate: return applyUpdateKernel(s, plan, step);
   }
   return Status.InvalidPlan;
 }

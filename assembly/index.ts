@@ -15,6 +15,7 @@ import {
 import { sessionRun } from './executor';
 import { failArg, failStep, lastStatus } from './status';
 import { Status } from './generated/plan_format';
+import { philox, philoxWord } from './kernels/philox';
 
 // ---- memory --------------------------------------------------------------------
 
@@ -78,3 +79,11 @@ export function sf_status_last(): i32 { return lastStatus; }
 export function sf_failure_step(): i32 { return failStep; }
 /** The failure's status-specific argument (var index, bytes requested). */
 export function sf_failure_arg(): i32 { return failArg; }
+
+// ---- testing -----------------------------------------------------------------------
+
+/** Word k of Philox4x32-10 on counter (c0..c3) and key (k0, k1): known-answer tests. */
+export function sf_philox_test(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32, k: i32): u32 {
+  philox(c0, c1, c2, c3, k0, k1);
+  return philoxWord(k & 3);
+}

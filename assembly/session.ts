@@ -11,6 +11,7 @@ import { Plan, planCreate, planDestroy, varRecord, varSlot } from './plan';
 import { planValidate } from './validate';
 import { stepsValidate } from './validate-steps';
 import { fail, lastStatus, saturatedBytes, statusReset, statusSet } from './status';
+import { planStreamCount, streamsReserve } from './streams';
 
 @unmanaged export class Session {
   arena: usize;
@@ -18,6 +19,9 @@ import { fail, lastStatus, saturatedBytes, statusReset, statusSet } from './stat
   vars: usize;
   varCapacity: i32;
   plans: usize;
+  /** u32 run counters of the random streams (streams.ts). */
+  streams: usize;
+  streamCapacity: i32;
 }
 
 /** A variable's storage: 16 bytes per slot in the session's var table. */
@@ -50,6 +54,7 @@ export function sessionDestroy(s: Session): void {
   while (s.plans) sessionFreePlan(s, changetype<Plan>(s.plans));
   for (let i = 0; i < s.varCapacity; i++) sf_free(sessionVar(s, i).data);
   sf_free(s.vars);
+  sf_free(s.streams);
   sf_free(s.arena);
   sf_free(changetype<usize>(s));
 }
@@ -88,6 +93,8 @@ function reserveFor(s: Session, plan: Plan): i32 {
     return fail(Status.OutOfMemory, saturatedBytes(<u64>(maxSlot(plan) + 1) << 4));
   }
   if (!arenaReserve(s, plan.arenaBytes)) return fail(Status.OutOfMemory, plan.arenaBytes);
+  const streams = planStreamCount(plan);
+  if (!streamsReserve(s, streams)) return fail(Status.OutOfMemory, saturatedBytes(<u64>streams << 2));
   return Status.Ok;
 }
 

@@ -12,11 +12,12 @@ import {
 } from './plan';
 import { unaryValid, binaryValid } from './validate-ops';
 import { matmulValid } from './kernels/matmul-shape';
+import { trainOverlapValid, trainStepValid } from './validate-train';
 
 const MAX_OPERANDS: i32 = 64;
 
-@inline function dtypeOf(plan: Plan, id: i32): i32 { return recDType(bufferRecord(plan, id)); }
-@inline function countOf(plan: Plan, id: i32): i32 { return recCount(bufferRecord(plan, id)); }
+@inline export function dtypeOf(plan: Plan, id: i32): i32 { return recDType(bufferRecord(plan, id)); }
+@inline export function countOf(plan: Plan, id: i32): i32 { return recCount(bufferRecord(plan, id)); }
 
 function sameShape(plan: Plan, a: i32, b: i32): bool {
   const ra = bufferRecord(plan, a);
@@ -40,7 +41,7 @@ export function broadcastsTo(plan: Plan, input: i32, output: i32): bool {
   return true;
 }
 
-function arity(step: usize, nIn: i32, nOut: i32, nAttr: i32): bool {
+export function arity(step: usize, nIn: i32, nOut: i32, nAttr: i32): bool {
   return stepNumIn(step) == nIn && stepNumOut(step) == nOut && stepNumAttr(step) == nAttr;
 }
 
@@ -159,6 +160,8 @@ function kernelValid(plan: Plan, step: usize): bool {
     case Kernel.Transpose: return transposeValid(plan, step);
     case Kernel.VarRead: return varReadValid(plan, step);
     case Kernel.VarAssign: return varAssignValid(plan, step);
+    case Kernel.ArgReduce: case Kernel.OneHot: case Kernel.Gather: case Kernel.ScatterAdd:
+    case Kernel.Random: case Kernel.Shuffle: case Kernel.ApplyUpdate: return trainStepValid(plan, step);
     default: return false;
   }
 }
@@ -181,6 +184,7 @@ function aliasingValid(plan: Plan, step: usize, input: i32, output: i32): bool {
   const kernel = stepKernel(step);
   if (kernel == Kernel.Copy || kernel == Kernel.Fill || kernel == Kernel.VarAssign) return true;
   if (kernel == Kernel.MatMul || kernel == Kernel.Reduce || kernel == Kernel.Transpose) return false;
+  if (kernel >= Kernel.ArgReduce && kernel <= Kernel.ApplyUpdate) return trainOverlapValid(kernel);
   return si == so && ei == eo;
 }
 

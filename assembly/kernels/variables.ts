@@ -83,3 +83,9 @@ export function varAssignKernel(s: Session, plan: Plan, step: usize): i32 {
   if (stepNumOut(step) == 1) memory.copy(bufferPointer(plan, stepOut(step, 0)), entry.data, <usize>bytes);
   return Status.Ok;
 }
+
+/** The storage of variable `index` when initialized, else 0 (for kernels updating in place). */
+export function varData(s: Session, plan: Plan, index: i32): usize {
+  const entry = varEntry(s, plan, index);
+  return isReadable(entry, varBytes(plan, index)) ? entry.data : 0;
+}
