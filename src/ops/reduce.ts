@@ -50,29 +50,33 @@ function reducedShape({ inputs: [x], attrs, describe }: InferArgs): Dim[] | null
   return x.shape.flatMap((d, i) => (axes.has(i) ? (keepDims ? [1] : []) : [d]));
 }
 
-/**
- * Reduce kernels see [outer, n, inner]. Contiguous axes map straight onto that;
- * scattered ones are first transposed to the end.
- */
 function lowerReduce(ctx: LowerContext, code: ReduceOpCode): void {
   const shape = ctx.inputShapes[0];
   const axes = reducedAxes(ctx.op.getAttr<number[] | null>('axis'), shape.length, () => `'${ctx.op.name}'`);
-  let input = ctx.input(0);
-  let dims = shape;
+  emitReduce(ctx, ctx.input(0), shape, axes, code, ctx.output(0));
+}
+
+/**
+ * Reduce kernels see [outer, n, inner]. Contiguous axes map straight onto that;
+ * scattered ones are first transposed to the end. `axes` are sorted and unique.
+ */
+export function emitReduce(ctx: LowerContext, input: number, shape: readonly number[], axes: readonly number[], code: ReduceOpCode, output: number): void {
+  let source = input;
+  let dims = [...shape];
   let first = axes[0] ?? shape.length;
   let last = axes[axes.length - 1] ?? shape.length - 1;
   if (axes.length > 0 && last - first + 1 !== axes.length) {
     const kept = [...shape.keys()].filter((i) => !axes.includes(i));
     const perm = [...kept, ...axes];
     dims = perm.map((p) => shape[p]);
-    input = ctx.temp(ctx.op.inputs[0].dtype, dims);
-    ctx.emit(Kernel.Transpose, [ctx.input(0)], [input], perm);
+    source = ctx.temp(ctx.op.inputs[0].dtype, dims);
+    ctx.emit(Kernel.Transpose, [input], [source], perm);
     [first, last] = [kept.length, shape.length - 1];
   }
   const outer = numElements(dims.slice(0, first));
   const n = axes.length === 0 ? 1 : numElements(dims.slice(first, last + 1));
   const inner = axes.length === 0 ? numElements(dims) : numElements(dims.slice(last + 1));
-  ctx.emit(Kernel.Reduce, [input], [ctx.output(0)], [code, axes.length === 0 ? 1 : outer, n, inner]);
+  ctx.emit(Kernel.Reduce, [source], [output], [code, axes.length === 0 ? 1 : outer, n, inner]);
 }
 
 type ReduceBuilder = (x: TensorLike, axis?: number | number[] | null, keepDims?: boolean, name?: string) => Tensor;

@@ -6,6 +6,7 @@
 import type { DType } from '../graph/dtypes.js';
 import type { OutputSpec } from '../graph/graph.js';
 import type { AttrValue, Operation } from '../graph/operation.js';
+import type { Tensor } from '../graph/tensor.js';
 import type { Shape } from '../graph/shape.js';
 import type { KernelId } from '../compiler/plan-format.js';
 
@@ -50,11 +51,25 @@ export interface LowerContext {
   emit(kernel: KernelId, inputs: number[], outputs: number[], attrs?: number[]): void;
 }
 
+/**
+ * Builds the gradients of an op's inputs from the gradients of its outputs
+ * (null where no gradient flows to an output); null for an input that gets none.
+ */
+export type GradientFn = (op: Operation, grads: readonly (Tensor | null)[]) => (Tensor | null)[];
+
+/**
+ * Marks ops whose gradient is zero by definition (comparisons, shape queries,
+ * random draws): gradients stop there quietly. A row with no `gradient` at all
+ * is "not written yet", and tf.gradients through it throws.
+ */
+export const NOT_DIFFERENTIABLE = 'not differentiable' as const;
+
 export interface OpDef {
   infer(args: InferArgs): OutputSpec[];
   lower(ctx: LowerContext): void;
   /** Inputs taken by reference (the variable itself), not by value. */
   refInputs?: readonly number[];
+  gradient?: GradientFn | typeof NOT_DIFFERENTIABLE;
 }
 
 export type OpTable = Record<string, OpDef>;
