@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/philox.h"
 #include "session.h"
 
 namespace sf {
@@ -170,6 +171,7 @@ class SessionflowAddon : public Napi::Addon<SessionflowAddon> {
   SessionflowAddon(Napi::Env env, Napi::Object exports) {
     session_class_ = Napi::Persistent(NativeSession::define(env));
     DefineAddon(exports, {InstanceMethod("createSession", &SessionflowAddon::create_session),
+                          InstanceMethod("philox4x32", &SessionflowAddon::philox4x32),
                           InstanceValue("planVersion", Napi::Number::New(env, PLAN_VERSION), napi_enumerable)});
   }
 
@@ -188,6 +190,29 @@ class SessionflowAddon : public Napi::Addon<SessionflowAddon> {
       }
     }
     return session_class_.New({});
+  }
+
+  // philox4x32([c0, c1, c2, c3, k0, k1]) -> [x0, x1, x2, x3]: one Philox4x32-10
+  // block, so tests can check the generator against published known answers.
+  Napi::Value philox4x32(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 1 || !info[0].IsArray() || info[0].As<Napi::Array>().Length() != 6) {
+      throw Napi::TypeError::New(env, "sessionflow: philox4x32 takes [c0, c1, c2, c3, k0, k1]");
+    }
+    uint32_t words[6];
+    for (uint32_t i = 0; i < 6; ++i) words[i] = uint32_word(info[0].As<Napi::Array>().Get(i));
+    PhiloxBlock out = philox4x32_10(PhiloxBlock{{words[0], words[1], words[2], words[3]}}, PhiloxKey{{words[4], words[5]}});
+    Napi::Array result = Napi::Array::New(env, 4);
+    for (uint32_t i = 0; i < 4; ++i) result.Set(i, Napi::Number::New(env, out.x[i]));
+    return result;
+  }
+
+  static uint32_t uint32_word(const Napi::Value& value) {
+    double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= UINT32_MAX) || std::floor(d) != d) {
+      throw Napi::RangeError::New(value.Env(), "sessionflow: philox4x32 words must be integers in 0..2^32-1");
+    }
+    return static_cast<uint32_t>(d);
   }
 
   Napi::FunctionReference session_class_;

@@ -17,7 +17,7 @@
 
 namespace sf {
 
-constexpr int32_t MAX_STEP_INPUTS = 3;
+constexpr int32_t MAX_STEP_INPUTS = 8;  // ApplyUpdate (Adam) takes 7
 constexpr int32_t MAX_STEP_OUTPUTS = 1;
 constexpr int32_t MAX_STEP_ATTRS = MAX_RANK;
 

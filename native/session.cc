@@ -37,6 +37,7 @@ int32_t Session::run_step(const Plan& plan, const StepDesc& step, int32_t* arg) 
   call.step = &step;
   call.plan = &plan;
   call.vars = &vars_;
+  call.streams = &streams_;
   for (int32_t i = 0; i < step.n_in; ++i) {
     const BufferDesc& b = plan.buffers[static_cast<size_t>(step.in[i])];
     call.in[i] = Tensor{buffer_data(plan, b), &b};
@@ -88,6 +89,7 @@ ByteView Session::fetch(int32_t id, size_t i) const {
 void Session::close() {
   plans_.clear();
   vars_.clear();
+  streams_.clear();
   arena_.release();
 }
 

@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "plan.h"
+#include "streams.h"
 #include "variables.h"
 
 namespace sf {
@@ -44,7 +45,7 @@ class Session {
   RunResult run(int32_t id, const ByteView* feeds, size_t n_feeds);
   // Fetch `i` of plan `id` in the arena, as the last run left it.
   ByteView fetch(int32_t id, size_t i) const;
-  // Frees the arena, the variables and every plan.
+  // Frees the arena, the variables, the random stream counters and every plan.
   void close();
 
  private:
@@ -53,6 +54,7 @@ class Session {
 
   AlignedBuffer arena_;
   VarStore vars_;
+  StreamCounters streams_;
   std::unordered_map<int32_t, std::unique_ptr<Plan>> plans_;
   int32_t next_id_ = 1;
 };

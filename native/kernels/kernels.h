@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "plan.h"
+#include "streams.h"
 #include "variables.h"
 
 namespace sf {
@@ -19,6 +20,7 @@ struct KernelCall {
   const StepDesc* step = nullptr;
   const Plan* plan = nullptr;
   VarStore* vars = nullptr;
+  StreamCounters* streams = nullptr;  // Random and Shuffle
   Tensor in[MAX_STEP_INPUTS];
   Tensor out[MAX_STEP_OUTPUTS];
   int32_t arg = 0;  // status-specific argument of a failure
@@ -76,6 +78,21 @@ const char* var_read_validate(const Plan&, const StepDesc&);
 int32_t var_read_run(KernelCall&);
 const char* var_assign_validate(const Plan&, const StepDesc&);
 int32_t var_assign_run(KernelCall&);
+// Training kernels (arg_reduce.cc, indexing.cc, random.cc, optimizer.cc).
+const char* arg_reduce_validate(const Plan&, const StepDesc&);
+int32_t arg_reduce_run(KernelCall&);
+const char* one_hot_validate(const Plan&, const StepDesc&);
+int32_t one_hot_run(KernelCall&);
+const char* gather_validate(const Plan&, const StepDesc&);
+int32_t gather_run(KernelCall&);
+const char* scatter_add_validate(const Plan&, const StepDesc&);
+int32_t scatter_add_run(KernelCall&);
+const char* random_validate(const Plan&, const StepDesc&);
+int32_t random_run(KernelCall&);
+const char* shuffle_validate(const Plan&, const StepDesc&);
+int32_t shuffle_run(KernelCall&);
+const char* apply_update_validate(const Plan&, const StepDesc&);
+int32_t apply_update_run(KernelCall&);
 
 // Applies UnaryOp `op` in place to `count` elements (MatMul's epilogue).
 void unary_apply_f32(int32_t op, float* x, int64_t count);
