@@ -32,7 +32,15 @@ export {
   globalVariablesInitializer, initializeAllVariables,
 } from './ops/state.js';
 export type { TensorLike, Value } from './ops/convert.js';
+export * from './ops/indexing.js';
+export { stopGradient } from './ops/array.js';
+export { setRandomSeed, randomUniform, randomNormal, truncatedNormal, randomShuffle } from './ops/random.js';
+export * from './ops/initializers.js';
+export { getVariable, variableScope, AUTO_REUSE, type GetVariableOptions } from './ops/variable-scope.js';
 export * as nn from './ops/nn.js';
+export * as losses from './ops/losses.js';
+export * as train from './train/index.js';
+export { gradients } from './train/gradients.js';
 
 export { Session, type SessionOptions } from './runtime/session.js';
 export { NDArray } from './runtime/ndarray.js';

@@ -21,6 +21,8 @@ import { neededOps } from './prune.js';
 export interface CompileOptions {
   /** Merge steps into fused kernels (on by default; off to see the plain lowering). */
   fuse?: boolean;
+  /** Seeds random ops that have none; a Session picks one at random. */
+  sessionSeed?: number;
 }
 
 export interface CompileRequest extends CompileOptions {
@@ -41,9 +43,9 @@ export interface CompiledPlan {
 /** The arena's offsets are int32 words in the plan. */
 const MAX_ARENA_BYTES = 2 ** 31 - 1;
 
-export function compilePlan({ fetches, targets, feeds, fuse = true }: CompileRequest): CompiledPlan {
+export function compilePlan({ fetches, targets, feeds, fuse = true, sessionSeed = 0 }: CompileRequest): CompiledPlan {
   const ops = neededOps(fetches, targets, new Set(feeds.keys()));
-  const ir = lowerToPlan({ ops, feeds, fetches });
+  const ir = lowerToPlan({ ops, feeds, fetches, sessionSeed });
   eliminateCommonSubexpressions(ir);
   if (fuse) {
     fuseMatMulEpilogues(ir);

@@ -17,10 +17,12 @@ export interface LowerInput {
   ops: readonly Operation[];
   feeds: ReadonlyMap<Tensor, readonly number[]>;
   fetches: readonly Tensor[];
+  /** The session's own random seed, for random ops without seeds. */
+  sessionSeed: number;
 }
 
-export function lowerToPlan({ ops, feeds, fetches }: LowerInput): PlanIR {
-  const lowering = new Lowering(ops, fetches);
+export function lowerToPlan({ ops, feeds, fetches, sessionSeed }: LowerInput): PlanIR {
+  const lowering = new Lowering(ops, fetches, sessionSeed);
   for (const [tensor, shape] of feeds) lowering.addFeed(tensor, shape);
   for (const op of ops) lowering.lowerOp(op);
   for (const tensor of fetches) lowering.addFetch(tensor);
@@ -35,7 +37,7 @@ class Lowering {
   private readonly variableOps = new Map<number, Operation>();
   private readonly varIndex = new Map<number, number>();
 
-  constructor(ops: readonly Operation[], fetches: readonly Tensor[]) {
+  constructor(ops: readonly Operation[], fetches: readonly Tensor[], private readonly sessionSeed: number) {
     fetches.forEach((t) => this.usedValues.add(t));
     for (const op of ops) {
       const refs = getOpDef(op.type).refInputs ?? [];
@@ -98,6 +100,7 @@ class Lowering {
       temp: (dtype, shape) => this.newBuffer(dtype, shape, 'arena'),
       variable: (slot) => this.variable(slot),
       emit: (kernel, inputs, outputs, attrs = []) => this.emit(kernel, inputs, outputs, attrs, op.name),
+      sessionSeeds: () => [mix(this.sessionSeed, op.id), mix(this.sessionSeed ^ 0x5bd1e995, op.id) | 1],
     };
   }
 
@@ -151,4 +154,11 @@ class Lowering {
   private emit(kernel: KernelId, inputs: number[], outputs: number[], attrs: number[], opName: string): void {
     this.plan.steps.push({ kernel, inputs, outputs, attrs, opName });
   }
+}
+
+/** A 31-bit hash of (seed, id), so unseeded random ops differ from each other. */
+function mix(seed: number, id: number): number {
+  let h = Math.imul(seed ^ Math.imul(id + 0x9e3779b9, 0x85ebca6b), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 1) & 0x7fffffff;
 }

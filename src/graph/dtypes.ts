@@ -68,3 +68,8 @@ export function dtypeOfArray(array: TypedArray): DType | undefined {
   if (array instanceof Uint8Array) return bool;
   return undefined;
 }
+
+/** The IEEE bits of `value` rounded to float32, as a signed int32 (how plans carry float attrs). */
+export function float32Bits(value: number): number {
+  return new Int32Array(Float32Array.of(value).buffer)[0];
+}

@@ -43,6 +43,8 @@ export class Graph {
   private readonly controlStack: Operation[][] = [];
   private scope = '';
   private isFinalized = false;
+  /** The graph-level random seed (`tf.setRandomSeed`); null when unset. */
+  seed: number | null = null;
 
   /** Runs `fn` with this graph as the default graph; nests, and returns what fn returns. */
   asDefault<T>(fn: () => T): T {
@@ -171,6 +173,8 @@ export class Graph {
     if (!requested.endsWith('/')) return this.uniqueName(requested);
     const exact = requested.slice(0, -1);
     if (this.byName.has(exact)) throw new RuntimeError(`Duplicate node name in graph: '${exact}'`);
+    const key = exact.toLowerCase();
+    this.namesInUse.set(key, Math.max(1, this.namesInUse.get(key) ?? 0));
     return exact;
   }
 

@@ -13,9 +13,14 @@ import { InvalidArgumentError, nodeSuffix } from '../runtime/errors.js';
 import { constantTensor, makeTensor, toTensor, toTensorPair } from './build.js';
 import { checkDType, checkSameDType } from './checks.js';
 import { hostValue, type TensorLike, type Value } from './convert.js';
-import { defineOps, type InferArgs, type LowerContext, type OpTable } from './registry.js';
+import { NOT_DIFFERENTIABLE, defineOps, type GradientFn, type InferArgs, type LowerContext, type OpTable } from './registry.js';
+import { reshapeLike, sumToShapeOf } from './shape-helpers.js';
+import { reduceSum } from './reduce.js';
 
 const aliasInput = (ctx: LowerContext) => ctx.alias(0, ctx.input(0));
+const ND = NOT_DIFFERENTIABLE;
+/** Gradient of ops that only re-view memory: dy takes the input's shape back. */
+const reshapeGrad: GradientFn = (op, [dy]) => [dy && reshapeLike(dy, op.inputs[0])];
 
 const arrayOps = {
   Const: {
@@ -24,6 +29,7 @@ const arrayOps = {
       const dtype = ctx.op.outputs[0].dtype;
       ctx.alias(0, ctx.constant(dtype, ctx.outputShapes[0], ctx.op.getAttr<ArrayBufferView>('value')));
     },
+    gradient: ND,
   },
   Placeholder: {
     infer: ({ attrs, compiling, describe }) => {
@@ -37,6 +43,7 @@ const arrayOps = {
       return [{ dtype, shape }];
     },
     lower: () => { throw new Error('unreachable: an unfed placeholder fails in infer'); },
+    gradient: ND,
   },
   PlaceholderWithDefault: {
     infer: ({ inputs: [input], attrs, compiling, describe }) => {
@@ -47,17 +54,24 @@ const arrayOps = {
       return [{ dtype: input.dtype, shape: compiling ? input.shape : shape }];
     },
     lower: aliasInput,
+    gradient: (_op, [dy]) => [dy],
   },
-  Identity: { infer: ({ inputs: [x] }) => [x], lower: aliasInput },
-  Reshape: { infer: inferReshape, lower: aliasInput },
-  ExpandDims: { infer: inferExpandDims, lower: aliasInput },
-  Squeeze: { infer: inferSqueeze, lower: aliasInput },
+  Identity: { infer: ({ inputs: [x] }) => [x], lower: aliasInput, gradient: (_op, [dy]) => [dy] },
+  StopGradient: { infer: ({ inputs: [x] }) => [x], lower: aliasInput, gradient: ND },
+  Reshape: { infer: inferReshape, lower: aliasInput, gradient: reshapeGrad },
+  ExpandDims: { infer: inferExpandDims, lower: aliasInput, gradient: reshapeGrad },
+  Squeeze: { infer: inferSqueeze, lower: aliasInput, gradient: reshapeGrad },
   Transpose: {
     infer: inferTranspose,
     lower: (ctx) => {
       const perm = ctx.op.getAttr<number[] | null>('perm') ?? [...ctx.inputShapes[0].keys()].reverse();
       if (perm.every((p, i) => p === i)) return aliasInput(ctx);
       ctx.emit(Kernel.Transpose, [ctx.input(0)], [ctx.output(0)], perm);
+    },
+    gradient: (op, [dy]) => {
+      const perm = op.getAttr<number[] | null>('perm');
+      const inverse = perm && perm.map((_, i) => perm.indexOf(i));
+      return [dy && transpose(dy, inverse)];
     },
   },
   Fill: {
@@ -68,21 +82,33 @@ const arrayOps = {
       return [{ dtype: value.dtype, shape: attrs.dims as number[] }];
     },
     lower: (ctx) => ctx.emit(Kernel.Fill, [ctx.input(0)], [ctx.output(0)]),
+    gradient: (_op, [dy]) => [dy && reduceSum(dy)],
   },
-  ZerosLike: { infer: ({ inputs: [x] }) => [x], lower: (ctx) => fillLike(ctx, 0) },
-  OnesLike: { infer: ({ inputs: [x] }) => [x], lower: (ctx) => fillLike(ctx, 1) },
-  Select: { infer: inferSelect, lower: lowerSelect },
+  ZerosLike: { infer: ({ inputs: [x] }) => [x], lower: (ctx) => fillLike(ctx, 0), gradient: ND },
+  OnesLike: { infer: ({ inputs: [x] }) => [x], lower: (ctx) => fillLike(ctx, 1), gradient: ND },
+  Select: {
+    infer: inferSelect,
+    lower: lowerSelect,
+    gradient: (op, [dy]) => {
+      if (!dy) return [null, null, null];
+      const [cond, x, y] = op.inputs;
+      return [null, sumToShapeOf(where(cond, dy, 0), x), sumToShapeOf(where(cond, 0, dy), y)];
+    },
+  },
   Shape: {
     infer: ({ inputs: [x] }) => [{ dtype: int32, shape: [x.shape === null ? null : x.shape.length] }],
     lower: (ctx) => ctx.alias(0, ctx.constant(int32, [ctx.inputShapes[0].length], Int32Array.from(ctx.inputShapes[0]))),
+    gradient: ND,
   },
   Size: {
     infer: () => [{ dtype: int32, shape: [] }],
     lower: (ctx) => ctx.alias(0, ctx.constant(int32, [], Int32Array.of(numElements(ctx.inputShapes[0])))),
+    gradient: ND,
   },
   Rank: {
     infer: () => [{ dtype: int32, shape: [] }],
     lower: (ctx) => ctx.alias(0, ctx.constant(int32, [], Int32Array.of(ctx.inputShapes[0].length))),
+    gradient: ND,
   },
 } satisfies OpTable;
 
@@ -210,6 +236,11 @@ export function placeholderWithDefault(input: TensorLike, shape: Shape, name = '
 
 export function identity(input: TensorLike, name = 'Identity'): Tensor {
   return makeTensor('Identity', [toTensor(input)], {}, name);
+}
+
+/** `tf.stopGradient(input)`: the same value, but gradients do not flow through it. */
+export function stopGradient(input: TensorLike, name = 'StopGradient'): Tensor {
+  return makeTensor('StopGradient', [toTensor(input)], {}, name);
 }
 
 export function reshape(tensor: TensorLike, shape: number[], name = 'Reshape'): Tensor {

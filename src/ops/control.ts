@@ -7,10 +7,10 @@ import type { Operation } from '../graph/operation.js';
 import { Tensor } from '../graph/tensor.js';
 import { makeOp } from './build.js';
 import { isConvertible, type TensorConvertible } from './convert.js';
-import { defineOps, type OpTable } from './registry.js';
+import { NOT_DIFFERENTIABLE, defineOps, type OpTable } from './registry.js';
 
 const controlOps = {
-  NoOp: { infer: () => [], lower: () => {} },
+  NoOp: { infer: () => [], lower: () => {}, gradient: NOT_DIFFERENTIABLE },
 } satisfies OpTable;
 
 defineOps(controlOps);

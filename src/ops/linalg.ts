@@ -40,10 +40,19 @@ const linalgOps = {
       const flags = [ctx.op.getAttr<boolean>('transposeA') ? 1 : 0, ctx.op.getAttr<boolean>('transposeB') ? 1 : 0];
       ctx.emit(Kernel.MatMul, [ctx.input(0), ctx.input(1)], [ctx.output(0)], [...flags, UnaryOp.Identity]);
     },
+    gradient: (op, [dy]) => (dy ? matMulGrad(op.inputs[0], op.inputs[1], dy, op.getAttr('transposeA'), op.getAttr('transposeB')) : [null, null]),
   },
 } satisfies OpTable;
 
 defineOps(linalgOps);
+
+/** TensorFlow's MatMul gradient for each transpose combination. */
+function matMulGrad(a: Tensor, b: Tensor, dy: Tensor, ta: boolean, tb: boolean): [Tensor, Tensor] {
+  if (!ta && !tb) return [matmul(dy, b, { transposeB: true }), matmul(a, dy, { transposeA: true })];
+  if (!ta && tb) return [matmul(dy, b), matmul(dy, a, { transposeA: true })];
+  if (ta && !tb) return [matmul(b, dy, { transposeB: true }), matmul(a, dy)];
+  return [matmul(b, dy, { transposeA: true, transposeB: true }), matmul(dy, a, { transposeA: true, transposeB: true })];
+}
 
 export interface MatMulOptions {
   transposeA?: boolean;

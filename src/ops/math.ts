@@ -4,7 +4,7 @@
  *
  *   tf.add(x, 1); tf.maximum(a, b); tf.nn.relu(x); tf.cast(x, tf.float32)
  */
-import { bool, float32, toDType, type DType, type DTypeLike } from '../graph/dtypes.js';
+import { bool, float32, float32Bits, toDType, type DType, type DTypeLike } from '../graph/dtypes.js';
 import { broadcastShapes } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { BinaryOp, Kernel, UnaryOp, type BinaryOpCode, type UnaryOpCode } from '../compiler/plan-format.js';
@@ -201,11 +201,6 @@ export function addN(inputs: readonly TensorLike[], name = 'AddN'): Tensor {
   return makeTensor('AddN', [first, ...inputs.slice(1).map((t) => toTensor(t, first.dtype, first.graph))], {}, name);
 }
 
-function float32Bits(value: number): number {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, value, true);
-  return view.getInt32(0, true);
-}
 
 export const add = binaryBuilder('Add');
 export const subtract = binaryBuilder('Sub');
@@ -247,4 +242,10 @@ export function cast(x: TensorLike, dtype: DTypeLike, name = 'Cast'): Tensor {
   const t = toTensor(x);
   const to = toDType(dtype);
   return makeTensor('Cast', [t], { DstT: to.name, SrcT: t.dtype.name }, name);
+}
+
+/** `tf.clipByValue(t, min, max)`: t limited to [min, max]; gradients pass where t is inside. */
+export function clipByValue(t: TensorLike, clipValueMin: TensorLike, clipValueMax: TensorLike, name = 'clip_by_value'): Tensor {
+  const x = toTensor(t);
+  return minimum(maximum(x, toTensor(clipValueMin, x.dtype, x.graph)), toTensor(clipValueMax, x.dtype, x.graph), name);
 }

@@ -11,27 +11,75 @@ import { numElements } from '../graph/shape.js';
 import { makeTensor, toTensor } from './build.js';
 import { BOOL, NUMERIC, checkDType } from './checks.js';
 import type { TensorLike } from './convert.js';
-import { defineOps, type InferArgs, type LowerContext, type OpDef, type OpTable } from './registry.js';
-import type { DType } from '../graph/dtypes.js';
+import { NOT_DIFFERENTIABLE, defineOps, type GradientFn, type InferArgs, type LowerContext, type OpDef, type OpTable } from './registry.js';
+import { float32, type DType } from '../graph/dtypes.js';
+import type { Operation } from '../graph/operation.js';
+import { broadcastToShapeOf } from './shape-helpers.js';
+import { cast, div, equal, floorDiv, logicalAnd, mul } from './math.js';
+import { size, where } from './array.js';
 
-function reduction(code: ReduceOpCode, allowed: readonly DType[]): OpDef {
+function reduction(code: ReduceOpCode, allowed: readonly DType[], gradient: GradientFn | typeof NOT_DIFFERENTIABLE): OpDef {
   return {
     infer: (args) => {
       checkDType(args.inputs[0], allowed, 'input');
       return [{ dtype: args.inputs[0].dtype, shape: reducedShape(args) }];
     },
     lower: (ctx) => lowerReduce(ctx, code),
+    gradient,
   };
 }
 
+/** Spreads a reduction's result (or its gradient) back over the input's shape. */
+function spreader(op: Operation): (t: Tensor) => Tensor {
+  const axes = op.getAttr<number[] | null>('axis');
+  return op.getAttr<boolean>('keepDims') ? (t) => broadcastToShapeOf(t, op.inputs[0]) : (t) => broadcastToShapeOf(t, op.inputs[0], axes);
+}
+
+const sumGrad: GradientFn = (op, [dy]) => [dy && spreader(op)(dy)];
+
+/** Mean: the sum's gradient divided by how many elements each output averaged. */
+const meanGrad: GradientFn = (op, [dy]) => {
+  if (!dy) return [null];
+  const count = cast(floorDiv(size(op.inputs[0]), size(op.outputs[0])), float32);
+  return [div(spreader(op)(dy), count)];
+};
+
+/** Max/Min: dy shared equally among the elements that attained the extreme. */
+const extremeGrad: GradientFn = (op, [dy]) => {
+  if (!dy) return [null];
+  const spread = spreader(op);
+  const axes = op.getAttr<number[] | null>('axis');
+  const hits = cast(equal(op.inputs[0], spread(op.outputs[0])), float32);
+  const count = broadcastToShapeOf(reduceSum(hits, axes, true), op.inputs[0]);
+  return [div(mul(hits, spread(dy)), count)];
+};
+
+/**
+ * Prod: each element's gradient is the product of the others. Computed from the
+ * zero count so that inputs with zeros get exact results, not 0/0.
+ */
+const prodGrad: GradientFn = (op, [dy]) => {
+  if (!dy) return [null];
+  const x = op.inputs[0];
+  const axes = op.getAttr<number[] | null>('axis');
+  const spread = spreader(op);
+  const isZero = equal(x, 0);
+  const keep = (t: Tensor) => broadcastToShapeOf(t, x);
+  const zeros = keep(reduceSum(cast(isZero, float32), axes, true));
+  const nonZeroProduct = keep(reduceProd(where(isZero, 1, x), axes, true));
+  const others = where(equal(zeros, 0), div(spread(op.outputs[0]), where(isZero, 1, x)),
+    where(logicalAnd(equal(zeros, 1), isZero), nonZeroProduct, 0));
+  return [mul(spread(dy), others)];
+};
+
 const reduceOps = {
-  Sum: reduction(ReduceOp.Sum, NUMERIC),
-  Mean: reduction(ReduceOp.Mean, NUMERIC),
-  Max: reduction(ReduceOp.Max, NUMERIC),
-  Min: reduction(ReduceOp.Min, NUMERIC),
-  Prod: reduction(ReduceOp.Prod, NUMERIC),
-  Any: reduction(ReduceOp.Any, BOOL),
-  All: reduction(ReduceOp.All, BOOL),
+  Sum: reduction(ReduceOp.Sum, NUMERIC, sumGrad),
+  Mean: reduction(ReduceOp.Mean, NUMERIC, meanGrad),
+  Max: reduction(ReduceOp.Max, NUMERIC, extremeGrad),
+  Min: reduction(ReduceOp.Min, NUMERIC, extremeGrad),
+  Prod: reduction(ReduceOp.Prod, NUMERIC, prodGrad),
+  Any: reduction(ReduceOp.Any, BOOL, NOT_DIFFERENTIABLE),
+  All: reduction(ReduceOp.All, BOOL, NOT_DIFFERENTIABLE),
 } satisfies OpTable;
 
 defineOps(reduceOps);
@@ -81,7 +129,7 @@ export function emitReduce(ctx: LowerContext, input: number, shape: readonly num
 
 type ReduceBuilder = (x: TensorLike, axis?: number | number[] | null, keepDims?: boolean, name?: string) => Tensor;
 
-function reduceBuilder(type: keyof typeof reduceOps): ReduceBuilder {
+function reduceBuilder(type: string): ReduceBuilder {
   return (x, axis = null, keepDims = false, name = type) => {
     const axes = axis === null || axis === undefined ? null : typeof axis === 'number' ? [axis] : [...axis];
     return makeTensor(type, [toTensor(x)], { axis: axes, keepDims }, name);

@@ -49,6 +49,8 @@ export interface LowerContext {
   /** The plan's var-table index for the graph variable with this slot. */
   variable(slot: number): number;
   emit(kernel: KernelId, inputs: number[], outputs: number[], attrs?: number[]): void;
+  /** Seeds for a random op the user left unseeded: fixed per session, different per op. */
+  sessionSeeds(): [number, number];
 }
 
 /**

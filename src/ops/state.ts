@@ -16,7 +16,7 @@ import { makeOp, makeTensor, toTensor } from './build.js';
 import { NUMERIC, checkDType } from './checks.js';
 import type { TensorConvertible, TensorLike } from './convert.js';
 import { group } from './control.js';
-import { defineOps, type InferArgs, type LowerContext, type OpDef, type OpTable } from './registry.js';
+import { NOT_DIFFERENTIABLE, defineOps, type InferArgs, type LowerContext, type OpDef, type OpTable } from './registry.js';
 
 function inferAssign(mode: number) {
   return ({ type, inputs: [ref, value], describe }: InferArgs) => {
@@ -35,6 +35,7 @@ function assignOp(mode: number): OpDef {
   return {
     infer: inferAssign(mode),
     refInputs: [0],
+    gradient: NOT_DIFFERENTIABLE,
     lower: (ctx: LowerContext) => {
       const variable = ctx.variable(ctx.op.inputs[0].op.getAttr<number>('slot'));
       const outputs = ctx.isUsed(0) ? [ctx.output(0)] : [];
@@ -51,6 +52,7 @@ const stateOps = {
       if (!ctx.isUsed(0)) return;
       ctx.emit(Kernel.VarRead, [], [ctx.output(0)], [ctx.variable(ctx.op.getAttr<number>('slot'))]);
     },
+    gradient: NOT_DIFFERENTIABLE,
   },
   Assign: assignOp(AssignMode.Assign),
   AssignAdd: assignOp(AssignMode.Add),

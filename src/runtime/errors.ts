@@ -79,3 +79,8 @@ export class RuntimeError extends Error {
 export function nodeSuffix(opName: string): string {
   return `\n\t [[{{node ${opName}}}]]`;
 }
+
+/** A lookup that found nothing, e.g. an op type with no gradient (Python's LookupError). */
+export class LookupError extends Error {
+  override get name(): string { return 'LookupError'; }
+}

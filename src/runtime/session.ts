@@ -56,6 +56,8 @@ export class Session {
   private readonly plans = new Map<string, CachedPlan>();
   private closed = false;
   private readonly fuse: boolean;
+  /** Seeds the session's unseeded random ops: each session draws its own numbers. */
+  private readonly randomSeed = Math.floor(Math.random() * 2 ** 31);
 
   constructor(options: SessionOptions = {}) {
     this.graph = options.graph ?? getDefaultGraph();
@@ -118,7 +120,7 @@ export class Session {
       this.plans.set(key, cached);
       return cached;
     }
-    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])), fuse: this.fuse });
+    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])), fuse: this.fuse, sessionSeed: this.randomSeed });
     const entry: CachedPlan = { compiled };
     this.plans.set(key, entry);
     if (this.plans.size > PLAN_CACHE_SIZE) this.evictOldest();
