@@ -37,6 +37,7 @@ int32_t Session::run_step(const Plan& plan, const StepDesc& step, int32_t* arg) 
   call.step = &step;
   call.plan = &plan;
   call.vars = &vars_;
+  call.scratch = &scratch_;
   for (int32_t i = 0; i < step.n_in; ++i) {
     const BufferDesc& b = plan.buffers[static_cast<size_t>(step.in[i])];
     call.in[i] = Tensor{buffer_data(plan, b), &b};
@@ -89,6 +90,7 @@ void Session::close() {
   plans_.clear();
   vars_.clear();
   arena_.release();
+  scratch_.release();
 }
 
 }  // namespace sf

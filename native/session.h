@@ -52,6 +52,7 @@ class Session {
   int32_t run_step(const Plan& plan, const StepDesc& step, int32_t* arg);
 
   AlignedBuffer arena_;
+  AlignedBuffer scratch_;  // kernels' working memory (Fused registers), grown on demand
   VarStore vars_;
   std::unordered_map<int32_t, std::unique_ptr<Plan>> plans_;
   int32_t next_id_ = 1;

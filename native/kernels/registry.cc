@@ -5,7 +5,7 @@
 namespace sf {
 namespace {
 
-constexpr int32_t KERNEL_TABLE_SIZE = Kernel::VarAssign + 1;
+constexpr int32_t KERNEL_TABLE_SIZE = Kernel::Softmax + 1;
 
 constexpr KernelEntry KERNELS[] = {
     {nullptr, nullptr, nullptr},  // 0: no kernel
@@ -20,6 +20,9 @@ constexpr KernelEntry KERNELS[] = {
     {"Transpose", transpose_validate, transpose_run},
     {"VarRead", var_read_validate, var_read_run},
     {"VarAssign", var_assign_validate, var_assign_run},
+    {"Fused", fused_validate, fused_run},
+    {"FusedReduce", fused_reduce_validate, fused_reduce_run},
+    {"Softmax", softmax_validate, softmax_run},
 };
 static_assert(sizeof(KERNELS) / sizeof(KERNELS[0]) == KERNEL_TABLE_SIZE,
               "every Kernel id of plan_format.h needs exactly one row in KERNELS");
