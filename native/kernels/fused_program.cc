@@ -12,7 +12,9 @@ namespace {
 
 enum RegMode : int32_t { Unused, Constant, Full, Gather, Tile };
 
-constexpr size_t SLOT_BYTES = FUSED_TILE * 4;
+// Slots are a tile plus 192 bytes apart, so a row reading one slot and writing
+// another does not hit addresses 4 KiB apart (false store-to-load dependencies).
+constexpr size_t SLOT_BYTES = FUSED_TILE * 4 + 192;
 
 size_t round_up(size_t bytes) { return (bytes + MEMORY_ALIGN - 1) / MEMORY_ALIGN * MEMORY_ALIGN; }
 
@@ -165,7 +167,7 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
       regs_[r].last_use = i;
       varies |= regs_[r].mode != Constant;
     }
-    regs_[n_in_ + i].dtype = in.dtype;
+    regs_[n_in_ + i].dtype = instr(i).dtype;
     regs_[n_in_ + i].mode = varies ? Tile : Constant;
   }
   int32_t n_slots = 0, n_free = 0;
