@@ -2,6 +2,9 @@
 // CPU without x86 extensions always gets the portable one.
 #include "kernels/rows.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "format.h"
 
 namespace sf {
@@ -20,10 +23,14 @@ const RowKernels& row_kernels_variant();
 
 namespace {
 
+// SF_ROW_KERNELS=generic or avx2 forces a lesser variant (to test them on a newer CPU).
 const RowKernels& select_variant() {
+  const char* forced = std::getenv("SF_ROW_KERNELS");
+  std::string force = forced ? forced : "";
+  if (force == "generic") return row_generic::row_kernels_variant();
 #if SF_ROW_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+  if (force != "avx2" && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512vl")) {
     return row_avx512::row_kernels_variant();
   }
