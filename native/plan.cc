@@ -146,7 +146,8 @@ const char* check_step_operands(const Plan& plan, const StepDesc& step) {
 }
 
 // Reads the step at word `*at` and advances `*at` past it.
-const char* read_step(const ParseState& s, size_t* at, StepDesc* step) {
+// `copy` is the plan's copy of the steps region, which starts at word `base`.
+const char* read_step(const ParseState& s, size_t* at, const int32_t* copy, size_t base, StepDesc* step) {
   const Reader& r = s.reader;
   if (*at + 4 > s.steps_end_word) return "step header past the end of the steps";
   step->kernel = r.at(*at);
@@ -161,7 +162,7 @@ const char* read_step(const ParseState& s, size_t* at, StepDesc* step) {
   size_t k = *at + 4;
   for (int32_t i = 0; i < step->n_in; ++i) step->in[i] = r.at(k++);
   for (int32_t i = 0; i < step->n_out; ++i) step->out[i] = r.at(k++);
-  for (int32_t i = 0; i < step->n_attr; ++i) step->attr[i] = r.at(k++);
+  step->attr = copy + (k - base);
   *at += words;
   return nullptr;
 }
@@ -173,9 +174,11 @@ bool parse_steps(ParseState& s, Plan* plan, int64_t offset, int64_t count) {
   }
   plan->steps.resize(static_cast<size_t>(count));
   size_t at = static_cast<size_t>(offset);
+  plan->step_words.resize(s.steps_end_word - at);
+  for (size_t w = 0; w < plan->step_words.size(); ++w) plan->step_words[w] = s.reader.at(at + w);
   for (int64_t i = 0; i < count; ++i) {
     StepDesc& step = plan->steps[static_cast<size_t>(i)];
-    const char* bad = read_step(s, &at, &step);
+    const char* bad = read_step(s, &at, plan->step_words.data(), static_cast<size_t>(offset), &step);
     const KernelEntry* entry = bad ? nullptr : kernel_lookup(step.kernel);
     if (!bad && !entry) bad = "unknown kernel id";
     if (!bad) bad = check_step_operands(*plan, step);

@@ -17,9 +17,10 @@
 
 namespace sf {
 
-constexpr int32_t MAX_STEP_INPUTS = 8;  // ApplyUpdate (Adam) takes 7
+// Fused programs take several inputs and many attribute words.
+constexpr int32_t MAX_STEP_INPUTS = 16;
 constexpr int32_t MAX_STEP_OUTPUTS = 1;
-constexpr int32_t MAX_STEP_ATTRS = MAX_RANK;
+constexpr int32_t MAX_STEP_ATTRS = 1 << 16;
 
 struct Shape {
   int32_t rank = 0;
@@ -50,7 +51,7 @@ struct StepDesc {
   int32_t n_attr = 0;
   int32_t in[MAX_STEP_INPUTS] = {};
   int32_t out[MAX_STEP_OUTPUTS] = {};
-  int32_t attr[MAX_STEP_ATTRS] = {};
+  const int32_t* attr = nullptr;  // n_attr words inside Plan::step_words
 };
 
 struct Plan {
@@ -60,6 +61,7 @@ struct Plan {
   std::vector<int32_t> feeds;
   std::vector<int32_t> fetches;
   std::vector<StepDesc> steps;
+  std::vector<int32_t> step_words;  // a copy of the steps region; StepDesc::attr points into it
   AlignedBuffer constants;  // a copy of the plan's constants blob
 };
 

@@ -38,6 +38,7 @@ int32_t Session::run_step(const Plan& plan, const StepDesc& step, int32_t* arg) 
   call.plan = &plan;
   call.vars = &vars_;
   call.streams = &streams_;
+  call.scratch = &scratch_;
   for (int32_t i = 0; i < step.n_in; ++i) {
     const BufferDesc& b = plan.buffers[static_cast<size_t>(step.in[i])];
     call.in[i] = Tensor{buffer_data(plan, b), &b};
@@ -91,6 +92,7 @@ void Session::close() {
   vars_.clear();
   streams_.clear();
   arena_.release();
+  scratch_.release();
 }
 
 }  // namespace sf

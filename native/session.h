@@ -53,6 +53,7 @@ class Session {
   int32_t run_step(const Plan& plan, const StepDesc& step, int32_t* arg);
 
   AlignedBuffer arena_;
+  AlignedBuffer scratch_;  // kernels' working memory (Fused registers), grown on demand
   VarStore vars_;
   StreamCounters streams_;
   std::unordered_map<int32_t, std::unique_ptr<Plan>> plans_;

@@ -21,6 +21,7 @@ struct KernelCall {
   const Plan* plan = nullptr;
   VarStore* vars = nullptr;
   StreamCounters* streams = nullptr;  // Random and Shuffle
+  AlignedBuffer* scratch = nullptr;  // session-owned working memory, reused across runs
   Tensor in[MAX_STEP_INPUTS];
   Tensor out[MAX_STEP_OUTPUTS];
   int32_t arg = 0;  // status-specific argument of a failure
@@ -54,6 +55,9 @@ bool broadcasts_to(const Shape& in, const Shape& out);
 bool is_numeric(int32_t dtype);
 // Whether UnaryOp `op` is defined for `dtype` (shared with MatMul's activation).
 bool unary_supports(int32_t op, int32_t dtype);
+// Whether BinaryOp `op` is defined for operands of `dtype`, and its result dtype.
+bool binary_supports(int32_t op, int32_t dtype);
+int32_t binary_result_dtype(int32_t op, int32_t dtype);
 
 // Per-family validators and run functions.
 const char* copy_validate(const Plan&, const StepDesc&);
@@ -93,8 +97,16 @@ const char* shuffle_validate(const Plan&, const StepDesc&);
 int32_t shuffle_run(KernelCall&);
 const char* apply_update_validate(const Plan&, const StepDesc&);
 int32_t apply_update_run(KernelCall&);
+const char* fused_validate(const Plan&, const StepDesc&);
+int32_t fused_run(KernelCall&);
+const char* fused_reduce_validate(const Plan&, const StepDesc&);
+int32_t fused_reduce_run(KernelCall&);
+const char* softmax_validate(const Plan&, const StepDesc&);
+int32_t softmax_run(KernelCall&);
 
-// Applies UnaryOp `op` in place to `count` elements (MatMul's epilogue).
+// Applies UnaryOp `op` in place to `count` elements (MatMul's epilogue);
+// `param` is LeakyRelu's alpha (0.2 when not given).
+void unary_apply_f32(int32_t op, float param, float* x, int64_t count);
 void unary_apply_f32(int32_t op, float* x, int64_t count);
 void unary_apply_i32(int32_t op, int32_t* x, int64_t count);
 

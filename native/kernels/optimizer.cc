@@ -127,7 +127,8 @@ bool resolve(KernelCall& c, const UpdateRule& rule, UpdateState* u) {
   if (rule.slots >= 2 && (u->s1 = initialized_storage(c, a[3])) == nullptr) return false;
   u->grad = tensor_data<const float>(c.in[0]);
   u->n = c.in[0].desc->count;
-  for (int32_t k = 0; k < rule.hypers; ++k) std::memcpy(&u->h[k], c.in[1 + k].data, sizeof(float));
+  constexpr int32_t max_hypers = static_cast<int32_t>(sizeof(u->h) / sizeof(u->h[0]));
+  for (int32_t k = 0; k < rule.hypers && k < max_hypers; ++k) std::memcpy(&u->h[k], c.in[1 + k].data, sizeof(float));
   return true;
 }
 

@@ -7,11 +7,6 @@ namespace {
 
 constexpr int32_t KERNEL_TABLE_SIZE = Kernel::ApplyUpdate + 1;
 
-// Placeholder rows for kernels this backend does not implement yet: every
-// plan using one is rejected at load, so `run` is never reached.
-const char* not_implemented_validate(const Plan&, const StepDesc&) { return "kernel not implemented by the native backend"; }
-int32_t not_implemented_run(KernelCall&) { return Status::InvalidPlan; }
-
 constexpr KernelEntry KERNELS[] = {
     {nullptr, nullptr, nullptr},  // 0: no kernel
     {"Copy", copy_validate, copy_run},
@@ -25,9 +20,9 @@ constexpr KernelEntry KERNELS[] = {
     {"Transpose", transpose_validate, transpose_run},
     {"VarRead", var_read_validate, var_read_run},
     {"VarAssign", var_assign_validate, var_assign_run},
-    {"Fused", not_implemented_validate, not_implemented_run},
-    {"FusedReduce", not_implemented_validate, not_implemented_run},
-    {"Softmax", not_implemented_validate, not_implemented_run},
+    {"Fused", fused_validate, fused_run},
+    {"FusedReduce", fused_reduce_validate, fused_reduce_run},
+    {"Softmax", softmax_validate, softmax_run},
     {"ArgReduce", arg_reduce_validate, arg_reduce_run},
     {"OneHot", one_hot_validate, one_hot_run},
     {"Gather", gather_validate, gather_run},

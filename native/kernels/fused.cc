@@ -1,0 +1,28 @@
+// Fused: an elementwise program over the output's shape (fused_program.h).
+#include "kernels/fused_program.h"
+
+namespace sf {
+
+const char* fused_validate(const Plan& plan, const StepDesc& step) {
+  if (step.n_out != 1) return "needs in[x...] out[y] attr[nInstr, instructions]";
+  const BufferDesc& y = step_output(plan, step, 0);
+  int32_t result_dtype = 0;
+  if (const char* bad = fused_program_validate(plan, step, 0, y.shape, &result_dtype)) return bad;
+  if (result_dtype != y.dtype) return "the program's result dtype differs from the output's";
+  return nullptr;
+}
+
+int32_t fused_run(KernelCall& c) {
+  const BufferDesc& y = *c.out[0].desc;
+  if (y.count == 0) return Status::Ok;
+  FusedProgram program(c, 0, y.shape);
+  if (int32_t status = program.prepare(c.scratch, 0, nullptr)) return status;
+  int64_t size = dtype_size(y.dtype);
+  for (int64_t at = 0; at < y.count; at += FUSED_TILE) {
+    int64_t n = std::min(FUSED_TILE, y.count - at);
+    if (int32_t status = program.eval(at, n, c.out[0].data + at * size)) return status;
+  }
+  return Status::Ok;
+}
+
+}  // namespace sf

@@ -1,0 +1,60 @@
+// Fused elementwise programs (Fused and FusedReduce, docs/kernels.md): the
+// load-time check, and an evaluator that runs the program over a shape tile by
+// tile. Registers are tiles of FUSED_TILE elements in the session's scratch
+// memory, shared between registers whose lifetimes do not overlap, so the
+// working set stays in L1. Registers that do not vary (constants, scalar
+// inputs, anything computed only from them) are computed once, as one value.
+//
+//   FusedProgram program(call, words, shape);
+//   if (int32_t s = program.prepare(call.scratch, 0, nullptr)) return s;
+//   for (int64_t at = 0; at < total; at += FUSED_TILE) program.eval(at, std::min(FUSED_TILE, total - at), dst + at * size);
+#pragma once
+#include <cstdint>
+
+#include "kernels/broadcast.h"
+#include "kernels/kernels.h"
+
+namespace sf {
+
+constexpr int64_t FUSED_TILE = 1024;
+
+// Checks the program starting at attr word `at` (nInstr, then the
+// instructions, which must end the attributes) for a step whose inputs
+// broadcast to `shape`; sets *result_dtype to the last register's dtype.
+const char* fused_program_validate(const Plan& plan, const StepDesc& step, int32_t at, const Shape& shape,
+                                   int32_t* result_dtype);
+
+struct FusedInstr {
+  int32_t kind, op, dtype, a, b, c;
+};
+
+class FusedProgram {
+ public:
+  // The program at attr word `at` of call.step, over inputs call.in[], evaluated over `shape`.
+  FusedProgram(const KernelCall& call, int32_t at, const Shape& shape);
+  // Lays out the registers in `scratch` (plus `extra_bytes` for the caller,
+  // returned in *extra) and computes the constant registers. A Status.
+  int32_t prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra);
+  // Writes elements [start, start + n) of the result (n <= FUSED_TILE) to dst. A Status.
+  int32_t eval(int64_t start, int64_t n, uint8_t* dst);
+  int32_t result_dtype() const;
+
+ private:
+  struct Reg;
+  FusedInstr instr(int32_t i) const;
+  size_t assign_registers(uint8_t* memory);
+  int32_t compute_constants();
+  int32_t run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest);
+  void load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest);
+  const uint8_t* operand(int32_t r, int64_t start, int64_t* stride) const;
+
+  const KernelCall& call_;
+  const int32_t* words_;  // the instructions
+  Shape shape_;
+  int32_t n_in_, n_instr_, n_regs_;
+  Reg* regs_ = nullptr;
+  uint8_t* slots_ = nullptr;
+  BroadcastIter iters_[MAX_STEP_INPUTS];
+};
+
+}  // namespace sf
