@@ -1,6 +1,6 @@
 /**
  * graph + fetches + feed shapes → an ExecutionPlan ready for a backend:
- * prune → lower (concrete shapes, steps) → CSE → fuse (GEMM epilogues,
+ * prune → lower (concrete shapes, steps) → CSE → fold constants → fuse (GEMM epilogues,
  * elementwise trees, reductions) → plan memory → encode.
  */
 import type { DType } from '../graph/dtypes.js';
@@ -13,6 +13,7 @@ import { lowerToPlan } from './lower.js';
 import { planMemory } from './memory.js';
 import { compactBuffers } from './passes/compact.js';
 import { eliminateCommonSubexpressions } from './passes/cse.js';
+import { foldConstants, type Evaluate } from './passes/fold-constants.js';
 import { fuseElementwise } from './passes/fuse-elementwise.js';
 import { fuseMatMulEpilogues } from './passes/fuse-matmul.js';
 import { byteSize, type PlanIR } from './plan.js';
@@ -23,6 +24,8 @@ export interface CompileOptions {
   fuse?: boolean;
   /** Seeds random ops that have none; a Session picks one at random. */
   sessionSeed?: number;
+  /** Runs constants-only steps at compile time (constant folding); absent, nothing is folded. */
+  evaluate?: Evaluate;
 }
 
 export interface CompileRequest extends CompileOptions {
@@ -43,10 +46,11 @@ export interface CompiledPlan {
 /** The arena's offsets are int32 words in the plan. */
 const MAX_ARENA_BYTES = 2 ** 31 - 1;
 
-export function compilePlan({ fetches, targets, feeds, fuse = true, sessionSeed = 0 }: CompileRequest): CompiledPlan {
+export function compilePlan({ fetches, targets, feeds, fuse = true, sessionSeed = 0, evaluate }: CompileRequest): CompiledPlan {
   const ops = neededOps(fetches, targets, new Set(feeds.keys()));
   const ir = lowerToPlan({ ops, feeds, fetches, sessionSeed });
   eliminateCommonSubexpressions(ir);
+  if (evaluate) foldConstants(ir, evaluate);
   if (fuse) {
     fuseMatMulEpilogues(ir);
     fuseElementwise(ir);

@@ -14,6 +14,8 @@ import type { Operation } from '../graph/operation.js';
 import type { Tensor } from '../graph/tensor.js';
 import { compilePlan, type CompiledPlan } from '../compiler/compile.js';
 import { explainPlan, type PlanExplanation } from '../compiler/explain.js';
+import { encodePlan } from '../compiler/encode.js';
+import { byteSize, type PlanIR } from '../compiler/plan.js';
 import { Status } from '../compiler/plan-format.js';
 import type { HostValue } from '../ops/convert.js';
 import { isRunFailure, type BackendName, type BackendPlan, type BackendSession, type RunFailure, type SessionConfig } from './backend.js';
@@ -40,7 +42,7 @@ interface CachedPlan {
 }
 
 /** Fusion waits for both backends to run the fused kernels. */
-const FUSE_BY_DEFAULT = false;
+const FUSE_BY_DEFAULT = true;
 
 /** Plans kept per session; the least recently used is freed past this. */
 const PLAN_CACHE_SIZE = 64;
@@ -120,7 +122,9 @@ export class Session {
       this.plans.set(key, cached);
       return cached;
     }
-    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])), fuse: this.fuse, sessionSeed: this.randomSeed });
+    const compiled = compilePlan({ fetches: tensors, targets, feeds: new Map(fed.map(([t, v]) => [t, v.shape])), fuse: this.fuse, sessionSeed: this.randomSeed,
+      evaluate: (plan) => this.evaluate(plan),
+    });
     const entry: CachedPlan = { compiled };
     this.plans.set(key, entry);
     if (this.plans.size > PLAN_CACHE_SIZE) this.evictOldest();
@@ -136,6 +140,18 @@ export class Session {
         throw new ResourceExhaustedError(`OOM when allocating the arena of ${compiled.encoded.arenaBytes} bytes for this run: ${(e as Error).message}`);
       }
       throw new InternalError(`The ${this.backend} backend rejected a plan: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs a constants-only plan on this session's backend, for constant folding. */
+  private evaluate(plan: PlanIR): ArrayBuffer[] | null {
+    const slot = (b: number) => ({ byteOffset: plan.buffers[b].byteOffset, byteLength: byteSize(plan.buffers[b]) });
+    const loaded = this.engine.loadPlan({ bytes: encodePlan(plan), arenaBytes: plan.arenaBytes, feeds: [], fetches: plan.fetches.map(slot) });
+    try {
+      const result = this.engine.run(loaded, []);
+      return isRunFailure(result) ? null : result;
+    } finally {
+      this.engine.freePlan(loaded);
     }
   }
 

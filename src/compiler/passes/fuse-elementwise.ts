@@ -40,6 +40,8 @@ function fuseTree(plan: PlanIR, uses: BufferUses, index: number, absorbed: Set<n
   const group = growGroup(plan, uses, index, elementCount(plan.buffers[step.outputs[0]].shape));
   if (group.absorbed.size === 0 && !hasScalarConstant(group.root)) return;
   const program = encodeProgram(plan, group.root);
+  // All-constant trees have no input to take their shape from; they stay unfused.
+  if (program.inputs.length === 0) return;
   plan.steps[index] = {
     kernel: Kernel.Fused, inputs: program.inputs, outputs: step.outputs,
     attrs: [program.count, ...program.words], opName: step.opName, fusedFrom: group.opNames,
@@ -60,6 +62,7 @@ function fuseReduce(plan: PlanIR, uses: BufferUses, index: number, absorbed: Set
   const group = growGroup(plan, uses, at, elementCount(dims));
   group.absorbed.add(at);
   const program = encodeProgram(plan, group.root);
+  if (program.inputs.length === 0) return;
   plan.steps[index] = {
     kernel: Kernel.FusedReduce, inputs: program.inputs, outputs: step.outputs,
     attrs: [op, dims.length, ...dims, axes[0], axes[1], program.count, ...program.words],
