@@ -58,7 +58,7 @@ function fillValid(plan: Plan, step: usize): bool {
 }
 
 function unaryStepValid(plan: Plan, step: usize): bool {
-  if (!arity(step, 1, 1, 1)) return false;
+  if (!arity(step, 1, 1, 1) && !arity(step, 1, 1, 2)) return false; // attr[op(, param)]
   const x = stepIn(step, 0);
   const y = stepOut(step, 0);
   const dtype = dtypeOf(plan, x);

@@ -4,7 +4,7 @@
 //   copyKernel(plan, step); castKernel(plan, step); // each returns a Status
 import { DTypeCode, Status } from '../generated/plan_format';
 import {
-  Plan, bufferPointer, bufferRecord, recBytes, recCount, recDType, stepAttr, stepIn, stepOut,
+  Plan, bufferPointer, bufferRecord, recBytes, recCount, recDType, stepAttr, stepIn, stepNumAttr, stepOut,
 } from '../plan';
 import {
   broadcastCollapse, broadcastInit, broadcastInner, broadcastInnerStride, broadcastOffset,
@@ -39,9 +39,13 @@ export function fillKernel(plan: Plan, step: usize): i32 {
   return Status.Ok;
 }
 
+/** LeakyRelu's alpha when a Unary step has no param (docs/kernels.md). */
+const DEFAULT_PARAM: f32 = 0.2;
+
 export function unaryKernel(plan: Plan, step: usize): i32 {
   const rec = outRecord(plan, step);
-  unaryApply(stepAttr(step, 0), recDType(rec), inPtr(plan, step, 0), outPtr(plan, step), recCount(rec));
+  const param = stepNumAttr(step) == 2 ? reinterpret<f32>(stepAttr(step, 1)) : DEFAULT_PARAM;
+  unaryApply(stepAttr(step, 0), recDType(rec), inPtr(plan, step, 0), outPtr(plan, step), recCount(rec), param);
   return Status.Ok;
 }
 
