@@ -12,8 +12,11 @@ import {
 } from './plan';
 import { unaryValid, binaryValid } from './validate-ops';
 import { matmulValid } from './kernels/matmul-shape';
+import { fusedReduceValid, fusedValid, softmaxValid } from './validate-fused';
 
 const MAX_OPERANDS: i32 = 64;
+/** Fused programs live in the attrs (6 words per instruction). */
+const MAX_ATTRS: i32 = 1 << 15;
 
 @inline function dtypeOf(plan: Plan, id: i32): i32 { return recDType(bufferRecord(plan, id)); }
 @inline function countOf(plan: Plan, id: i32): i32 { return recCount(bufferRecord(plan, id)); }
@@ -159,6 +162,9 @@ function kernelValid(plan: Plan, step: usize): bool {
     case Kernel.Transpose: return transposeValid(plan, step);
     case Kernel.VarRead: return varReadValid(plan, step);
     case Kernel.VarAssign: return varAssignValid(plan, step);
+    case Kernel.Fused: return fusedValid(plan, step);
+    case Kernel.FusedReduce: return fusedReduceValid(plan, step);
+    case Kernel.Softmax: return softmaxValid(plan, step);
     default: return false;
   }
 }
@@ -181,6 +187,7 @@ function aliasingValid(plan: Plan, step: usize, input: i32, output: i32): bool {
   const kernel = stepKernel(step);
   if (kernel == Kernel.Copy || kernel == Kernel.Fill || kernel == Kernel.VarAssign) return true;
   if (kernel == Kernel.MatMul || kernel == Kernel.Reduce || kernel == Kernel.Transpose) return false;
+  if (kernel == Kernel.FusedReduce) return false;
   return si == so && ei == eo;
 }
 
@@ -212,7 +219,7 @@ function countsValid(step: usize): bool {
   const nOut = stepNumOut(step);
   const nAttr = stepNumAttr(step);
   return nIn >= 0 && nIn <= MAX_OPERANDS && nOut >= 0 && nOut <= MAX_OPERANDS
-    && nAttr >= 0 && nAttr <= MAX_OPERANDS;
+    && nAttr >= 0 && nAttr <= MAX_ATTRS;
 }
 
 /**
