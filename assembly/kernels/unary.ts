@@ -17,6 +17,18 @@ let unaryParam: f32 = 0;
   let i = 0;
   if (op.simd()) {
     const lanes = 16 / sizeof<T>();
+    // four independent vectors per iteration let long polynomial chains overlap
+    for (; i + 4 * <i32>lanes <= n; i += 4 * <i32>lanes) {
+      const at = <usize>i * sizeof<T>();
+      const a = op.v(v128.load(x + at));
+      const b = op.v(v128.load(x + at, 16));
+      const c = op.v(v128.load(x + at, 32));
+      const d = op.v(v128.load(x + at, 48));
+      v128.store(y + at, a);
+      v128.store(y + at, b, 16);
+      v128.store(y + at, c, 32);
+      v128.store(y + at, d, 48);
+    }
     for (; i + <i32>lanes <= n; i += <i32>lanes) {
       const at = <usize>i * sizeof<T>();
       v128.store(y + at, op.v(v128.load(x + at)));
