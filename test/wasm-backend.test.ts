@@ -556,3 +556,143 @@ describe('wasm backend: Fused', () => {
     session.close();
   });
 });
+
+describe('wasm backend: FusedReduce', () => {
+  /** float64 reference: program values over dims, reduced over axes first..last. */
+  function reference(values: (i: number) => number, dims: number[], first: number, last: number, op: number): number[] {
+    const outer = dims.slice(0, first).reduce((p, d) => p * d, 1);
+    const n = dims.slice(first, last + 1).reduce((p, d) => p * d, 1);
+    const inner = dims.slice(last + 1).reduce((p, d) => p * d, 1);
+    const out: number[] = [];
+    for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) {
+      const xs = Array.from({ length: n }, (_, k) => values((o * n + k) * inner + j));
+      const sum = xs.reduce((s, v) => s + v, 0);
+      out.push(op === ReduceOp.Sum ? sum : op === ReduceOp.Mean ? sum / n : op === ReduceOp.Max ? Math.max(...xs) : Math.min(...xs));
+    }
+    return out;
+  }
+
+  const cases: [string, number[], number, number][] = [
+    ['inner axis', [7, 5, 1100], 2, 2], ['middle axis', [7, 300, 33], 1, 1], ['outer axis', [250, 3, 41], 0, 0],
+    ['leading axes', [40, 30, 9], 0, 1], ['a wide strided reduction', [90, 3000], 0, 0], ['a long row', [2, 10000], 1, 1],
+  ];
+  it.each(cases)('reduces sum, mean and max over %s', (_, dims, first, last) => {
+    const total = dims.reduce((p, d) => p * d, 1);
+    const x = ramp(total, 3);
+    const w = ramp(dims[dims.length - 1], 1, 5);
+    // values = square(x) * w - 0.5, with w broadcast along the last axis
+    const prog = program([FusedKind.Unary, UnaryOp.Square, F, 0], [FusedKind.Binary, BinaryOp.Mul, F, 2, 1],
+      [FusedKind.Const, 0, F, bits(0.5)], [FusedKind.Binary, BinaryOp.Sub, F, 3, 4]);
+    const fr = Math.fround;
+    const values = (i: number) => fr(fr(fr(x[i] * x[i]) * w[i % w.length]) - 0.5);
+    const outShape = dims.filter((_, k) => k < first || k > last);
+    for (const op of [ReduceOp.Sum, ReduceOp.Mean, ReduceOp.Max]) {
+      const got = new Float32Array(compute([[float32, dims, x], [float32, [w.length], w]], [float32, outShape], Kernel.FusedReduce,
+        [op, dims.length, ...dims, first, last, ...prog]));
+      expectClose(got, reference(values, dims, first, last, op), op === ReduceOp.Max ? 0 : 2e-5, 1e-4, `op ${op}`);
+    }
+  });
+
+  it('reduces int32 exactly, bool with Any, and empty axes to the identity', () => {
+    const x = Int32Array.from({ length: 6 * 7 }, (_, i) => i - 20);
+    const sum = compute([[int32, [6, 7], x]], [int32, [7]], Kernel.FusedReduce,
+      [ReduceOp.Sum, 2, 6, 7, 0, 0, ...program([FusedKind.Binary, BinaryOp.Mul, I, 0, 0])]);
+    expect(i32(sum)).toEqual(Array.from({ length: 7 }, (_, j) => Array.from({ length: 6 }, (_, k) => x[k * 7 + j] ** 2).reduce((s, v) => s + v, 0)));
+    const any = compute([[int32, [6, 7], x]], [bool, [6]], Kernel.FusedReduce,
+      [ReduceOp.Any, 2, 6, 7, 1, 1, ...program([FusedKind.Const, 0, I, 20], [FusedKind.Binary, BinaryOp.Greater, B, 0, 1])]);
+    expect(Array.from(new Uint8Array(any))).toEqual([0, 0, 0, 0, 0, 1]);
+    const empty = compute([[float32, [3, 0], new Float32Array(0)]], [float32, [3]], Kernel.FusedReduce,
+      [ReduceOp.Max, 2, 3, 0, 1, 1, ...program([FusedKind.Unary, UnaryOp.Exp, F, 0])]);
+    expect(f32(empty)).toEqual([-Infinity, -Infinity, -Infinity]);
+    const broadcastOnly = compute([[float32, [4], new Float32Array([1, 2, 3, 4])]], [float32, [4]], Kernel.FusedReduce,
+      [ReduceOp.Sum, 2, 3, 4, 0, 0, ...program([FusedKind.Unary, UnaryOp.Identity, F, 0])]); // x broadcast over 3 rows
+    expect(f32(broadcastOnly)).toEqual([3, 6, 9, 12]);
+  });
+
+  it('rejects malformed FusedReduce steps with INVALID_PLAN', () => {
+    const session = backend.createSession({});
+    const step = (attrs: number[], out: [DType, number[]] = [float32, [3]]) =>
+      build([{ dtype: float32, shape: [3, 4] }, { dtype: out[0], shape: out[1] }], [[Kernel.FusedReduce, [0], [1], attrs]], [0], [1]);
+    const id = program([FusedKind.Unary, UnaryOp.Identity, F, 0]);
+    session.loadPlan(step([ReduceOp.Sum, 2, 3, 4, 1, 1, ...id]));
+    expectInvalid(session, step([ReduceOp.Sum, 2, 3, 4, 1, 0, ...id])); // first > last
+    expectInvalid(session, step([ReduceOp.Sum, 2, 3, 4, 1, 2, ...id])); // last out of range
+    expectInvalid(session, step([ReduceOp.Sum, 2, 3, 4, 0, 0, ...id])); // y would have 4 elements
+    expectInvalid(session, step([ReduceOp.Sum, 2, 3, 5, 1, 1, ...id])); // x does not broadcast to dims
+    expectInvalid(session, step([ReduceOp.Any, 2, 3, 4, 1, 1, ...id])); // Any needs bool
+    expectInvalid(session, step([ReduceOp.Sum, 9, 3, 4, 1, 1, ...id]));
+    expectInvalid(session, step([ReduceOp.Sum, 2, 3, 4, 1, 1, 1]));
+    session.close();
+  });
+});
+
+describe('wasm backend: Softmax', () => {
+  function reference(x: Float32Array, cols: number, log: boolean): number[] {
+    const out: number[] = [];
+    for (let r = 0; r < x.length / cols; r++) {
+      const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+      const m = Math.max(...row);
+      const s = row.reduce((t, v) => t + Math.exp(v - m), 0);
+      out.push(...row.map((v) => (log ? v - m - Math.log(s) : Math.exp(v - m) / s)));
+    }
+    return out;
+  }
+
+  it.each([[false], [true]])('matches float64 with log = %s, incl. large values and rows of -inf', (log) => {
+    const cols = 37;
+    const x = ramp(9 * cols, 8);
+    x.fill(1000, cols, cols + 5); // large but equal: still finite
+    x[2 * cols + 3] = 3e38;
+    x.fill(-Infinity, 3 * cols + 1, 4 * cols); // one finite value, the rest -inf
+    const got = new Float32Array(compute([[float32, [9, cols], x]], [float32, [9, cols]], Kernel.Softmax, [9, cols, log ? 1 : 0]));
+    expectClose(got, reference(x, cols, log), 4e-6, 1e-6, log ? 'logsoftmax' : 'softmax');
+    const dead = compute([[float32, [2, 3], new Float32Array([-Infinity, -Infinity, -Infinity, 1, 2, 3])]], [float32, [2, 3]], Kernel.Softmax, [2, 3, log ? 1 : 0]);
+    expect(f32(dead).slice(0, 3)).toEqual([NaN, NaN, NaN]);
+  });
+
+  it('runs in place and rejects bad shapes', () => {
+    const session = backend.createSession({});
+    const plan = session.loadPlan(build([{ dtype: float32, shape: [2, 2] }, { dtype: float32, shape: [2, 2] }],
+      [[Kernel.Copy, [0], [1]], [Kernel.Softmax, [1], [1], [2, 2, 0]]], [0], [1]));
+    expectClose(new Float32Array(run(session, plan, [new Float32Array([0, Math.log(3), 5, 5])])[0]), [0.25, 0.75, 0.5, 0.5]);
+    const bad = (attrs: number[], dtype = float32) => build([{ dtype, shape: [2, 3] }, { dtype, shape: [2, 3] }], [[Kernel.Softmax, [0], [1], attrs]], [0], [1]);
+    expectInvalid(session, bad([3, 3, 0]));
+    expectInvalid(session, bad([2, 3, 2]));
+    expectInvalid(session, bad([2, 3]));
+    expectInvalid(session, bad([2, 3, 0], int32));
+    session.close();
+  });
+
+  it('never traps on corrupted Fused, FusedReduce and Softmax plans', () => {
+    const session = backend.createSession({});
+    const good = build(
+      [{ dtype: float32, shape: [4, 6] }, { dtype: float32, shape: [6] }, { dtype: int32, shape: [4, 1] }, { dtype: float32, shape: [4, 6] },
+        { dtype: float32, shape: [4] }, { dtype: float32, shape: [4, 6] }],
+      [[Kernel.Fused, [0, 1, 2], [3], program([FusedKind.Cast, 0, F, 2], [FusedKind.Binary, BinaryOp.Div, F, 0, 3], [FusedKind.Unary, UnaryOp.Sin, F, 4],
+        [FusedKind.Binary, BinaryOp.Greater, B, 5, 1], [FusedKind.Select, 0, F, 6, 5, 1])],
+      [Kernel.FusedReduce, [3, 2], [4], [ReduceOp.Mean, 2, 4, 6, 1, 1, ...program([FusedKind.Cast, 0, F, 1], [FusedKind.Binary, BinaryOp.Mul, F, 0, 2])]],
+      [Kernel.Softmax, [3], [5], [4, 6, 1]]],
+      [0, 1, 2], [4, 5]);
+    const feeds = () => [new Uint8Array(96), new Uint8Array(24), new Uint8Array(16)];
+    session.run(session.loadPlan(good), feeds());
+    let seed = 777;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const values = [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 64, 2 ** 31 - 1, -(2 ** 31), 1 << 20];
+    const words = good.bytes.length / 4;
+    let loaded = 0;
+    for (let trial = 0; trial < 4000; trial++) {
+      let bad = good;
+      for (let m = 1 + Math.floor(random() * 2); m > 0; m--) bad = withWord(bad, Math.floor(random() * words), values[Math.floor(random() * values.length)]);
+      try {
+        const plan = session.loadPlan(bad);
+        loaded++;
+        session.run(plan, feeds());
+        session.freePlan(plan);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'INVALID_PLAN' && !(e instanceof RangeError)) throw e;
+      }
+    }
+    expect(loaded).toBeGreaterThan(100);
+    session.close();
+  });
+});
