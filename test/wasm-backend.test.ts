@@ -696,3 +696,20 @@ describe('wasm backend: Softmax', () => {
     session.close();
   });
 });
+
+describe('wasm backend: SIMD comparisons', () => {
+  it.each([[float32], [int32]])('compares %s rows (same shape and scalar) into 0/1 bytes', (dtype) => {
+    const n = 103;
+    const make = (k: number) => (dtype === float32 ? Float32Array.from({ length: n }, (_, i) => (i % 17 === 5 ? NaN : (i * k) % 7 - 3))
+      : Int32Array.from({ length: n }, (_, i) => (i * k) % 7 - 3));
+    const [a, b] = [make(3), make(5)];
+    const ops: [number, (x: number, y: number) => boolean][] = [[BinaryOp.Equal, (x, y) => x === y], [BinaryOp.NotEqual, (x, y) => x !== y],
+      [BinaryOp.Less, (x, y) => x < y], [BinaryOp.LessEqual, (x, y) => x <= y], [BinaryOp.Greater, (x, y) => x > y], [BinaryOp.GreaterEqual, (x, y) => x >= y]];
+    for (const [op, ref] of ops) {
+      const same = compute([[dtype, [n], a], [dtype, [n], b]], [bool, [n]], Kernel.Binary, [op]);
+      expect(Array.from(new Uint8Array(same))).toEqual(Array.from(a, (v, i) => Number(ref(v, b[i]))));
+      const scalar = compute([[dtype, [], b.subarray(1, 2)], [dtype, [n], a]], [bool, [n]], Kernel.Binary, [op]);
+      expect(Array.from(new Uint8Array(scalar))).toEqual(Array.from(a, (v) => Number(ref(b[1], v))));
+    }
+  });
+});
