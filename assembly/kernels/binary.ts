@@ -25,6 +25,13 @@ import {
   const op = changetype<Op>(0);
   let i = 0;
   if (vectorizable<T, U, Op>()) {
+    for (; i + 8 <= n; i += 8) { // two vectors per iteration halve the loop overhead
+      const at = <usize>i << 2;
+      const lo = op.v(v128.load(a + at), v128.load(b + at));
+      const hi = op.v(v128.load(a + at, 16), v128.load(b + at, 16));
+      v128.store(y + at, lo);
+      v128.store(y + at, hi, 16);
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       v128.store(y + at, op.v(v128.load(a + at), v128.load(b + at)));
@@ -42,6 +49,13 @@ import {
   let i = 0;
   if (vectorizable<T, U, Op>()) {
     const vs = v128.splat<T>(s);
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const lo = op.v(v128.load(a + at), vs);
+      const hi = op.v(v128.load(a + at, 16), vs);
+      v128.store(y + at, lo);
+      v128.store(y + at, hi, 16);
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       v128.store(y + at, op.v(v128.load(a + at), vs));
@@ -56,6 +70,13 @@ import {
   let i = 0;
   if (vectorizable<T, U, Op>()) {
     const vs = v128.splat<T>(s);
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const lo = op.v(vs, v128.load(b + at));
+      const hi = op.v(vs, v128.load(b + at, 16));
+      v128.store(y + at, lo);
+      v128.store(y + at, hi, 16);
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       v128.store(y + at, op.v(vs, v128.load(b + at)));

@@ -187,7 +187,7 @@ const LN2_LO: f32 = -2.12194440e-4;
 const EXPM1_SMALL: f32 = 0.34657359; // ln2/2: below it the reduction is the identity
 
 /** e^x - 1: the polynomial directly near 0 (no cancellation), e^x - 1 elsewhere. */
-export function vexpm1(x: v128): v128 {
+function vexpm1Body(x: v128): v128 {
   const small = f32x4.mul(x, fma(x, expPoly(x), k(K_1))); // x (1 + x P) keeps -0
   const big = f32x4.sub(vexp(x), k(K_1));
   return pick(f32x4.lt(f32x4.abs(x), k(K_EXPM1_SMALL)), small, big);
@@ -220,7 +220,7 @@ export function vexpm1(x: v128): v128 {
  * ln x: x = m * 2^e with m in [sqrt(1/2), sqrt(2)), ln x = e ln2 + ln m with
  * ln(1 + f) = f - f^2/2 + f^3 P(f). Subnormals are scaled by 2^23 first.
  */
-export function vlog(x: v128): v128 {
+function vlogBody(x: v128): v128 {
   const tiny = f32x4.lt(x, k(K_1P17549435EM38));
   const s = pick(tiny, f32x4.mul(x, k(K_8388608)), x);
   const bits = i32x4.sub(s, k(K_I0x3F3504F3)); // m relative to sqrt(1/2)
@@ -255,7 +255,7 @@ export function vlog(x: v128): v128 {
 }
 
 /** ln(1 + x) with u = 1 + x and the rounding of u corrected: ln u - ((u - 1) - x) / u. */
-export function vlog1p(x: v128): v128 {
+function vlog1pBody(x: v128): v128 {
   const u = f32x4.add(k(K_1), x);
   const c = f32x4.div(f32x4.sub(f32x4.sub(u, k(K_1)), x), u);
   const fixed = pick(f32x4.eq(c, c), c, k(K_0)); // u = 0 or inf: no correction
@@ -302,13 +302,20 @@ const TRIG_REDUCE_MAX: f32 = 4096; // beyond it lanes take the scalar library pa
 function sinScalar(x: f32): f32 { return Mathf.sin(x); }
 function cosScalar(x: f32): f32 { return Mathf.cos(x); }
 
-export function vsin(x: v128): v128 {
+function vsinBody(x: v128): v128 {
   return trigInRange(x) ? vsincos(x, 0) : lanewise(x, sinScalar);
 }
 
-export function vcos(x: v128): v128 {
+function vcosBody(x: v128): v128 {
   return trigInRange(x) ? vsincos(x, 1) : lanewise(x, cosScalar);
 }
+
+// Out-of-line bodies behind inline exports: v128 functions are not exported as such.
+@inline export function vexpm1(x: v128): v128 { return vexpm1Body(x); }
+@inline export function vlog(x: v128): v128 { return vlogBody(x); }
+@inline export function vlog1p(x: v128): v128 { return vlog1pBody(x); }
+@inline export function vsin(x: v128): v128 { return vsinBody(x); }
+@inline export function vcos(x: v128): v128 { return vcosBody(x); }
 
 /** One lane of a vector function: the scalar path shares the vector's arithmetic. */
 @inline export function lane0(v: v128): f32 { return f32x4.extract_lane(v, 0); }
