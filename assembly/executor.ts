@@ -11,8 +11,10 @@ import { binaryKernel } from './kernels/binary';
 import {
   castKernel, copyKernel, fillKernel, selectKernel, unaryKernel,
 } from './kernels/elementwise';
+import { fusedKernel, fusedReduceKernel } from './kernels/fused';
 import { matmulKernel } from './kernels/matmul';
 import { reduceKernel } from './kernels/reduce';
+import { softmaxKernel } from './kernels/softmax';
 import { transposeKernel } from './kernels/transpose';
 import { varAssignKernel, varReadKernel } from './kernels/variables';
 import { argReduceKernel } from './kernels/arg-reduce';
@@ -33,6 +35,9 @@ function stepRun(s: Session, plan: Plan, step: usize): i32 {
     case Kernel.Transpose: return transposeKernel(plan, step);
     case Kernel.VarRead: return varReadKernel(s, plan, step);
     case Kernel.VarAssign: return varAssignKernel(s, plan, step);
+    case Kernel.Fused: return fusedKernel(plan, step);
+    case Kernel.FusedReduce: return fusedReduceKernel(plan, step);
+    case Kernel.Softmax: return softmaxKernel(plan, step);
     case Kernel.ArgReduce: return argReduceKernel(plan, step);
     case Kernel.OneHot: return oneHotKernel(plan, step);
     case Kernel.Gather: return gatherKernel(plan, step);

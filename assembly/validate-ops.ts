@@ -6,7 +6,9 @@ import { BinaryOp, DTypeCode, UnaryOp } from './generated/plan_format';
 
 /** True when UnaryOp `op` is defined on `dtype` (also used for MatMul activations). */
 export function unaryValid(op: i32, dtype: i32): bool {
-  if (dtype == DTypeCode.float32) return op >= UnaryOp.Identity && op <= UnaryOp.Reciprocal;
+  if (dtype == DTypeCode.float32) {
+    return op >= UnaryOp.Identity && op <= UnaryOp.Cos && op != UnaryOp.LogicalNot;
+  }
   if (dtype == DTypeCode.bool) return op == UnaryOp.Identity || op == UnaryOp.LogicalNot;
   if (dtype != DTypeCode.int32) return false;
   return op == UnaryOp.Identity || op == UnaryOp.Neg || op == UnaryOp.Abs

@@ -12,9 +12,12 @@ import {
 } from './plan';
 import { unaryValid, binaryValid } from './validate-ops';
 import { matmulValid } from './kernels/matmul-shape';
+import { fusedReduceValid, fusedValid, softmaxValid } from './validate-fused';
 import { trainOverlapValid, trainStepValid } from './validate-train';
 
 const MAX_OPERANDS: i32 = 64;
+/** Fused programs live in the attrs (6 words per instruction). */
+const MAX_ATTRS: i32 = 1 << 15;
 
 @inline export function dtypeOf(plan: Plan, id: i32): i32 { return recDType(bufferRecord(plan, id)); }
 @inline export function countOf(plan: Plan, id: i32): i32 { return recCount(bufferRecord(plan, id)); }
@@ -59,7 +62,7 @@ function fillValid(plan: Plan, step: usize): bool {
 }
 
 function unaryStepValid(plan: Plan, step: usize): bool {
-  if (!arity(step, 1, 1, 1)) return false;
+  if (!arity(step, 1, 1, 1) && !arity(step, 1, 1, 2)) return false; // attr[op(, param)]
   const x = stepIn(step, 0);
   const y = stepOut(step, 0);
   const dtype = dtypeOf(plan, x);
@@ -160,6 +163,9 @@ function kernelValid(plan: Plan, step: usize): bool {
     case Kernel.Transpose: return transposeValid(plan, step);
     case Kernel.VarRead: return varReadValid(plan, step);
     case Kernel.VarAssign: return varAssignValid(plan, step);
+    case Kernel.Fused: return fusedValid(plan, step);
+    case Kernel.FusedReduce: return fusedReduceValid(plan, step);
+    case Kernel.Softmax: return softmaxValid(plan, step);
     case Kernel.ArgReduce: case Kernel.OneHot: case Kernel.Gather: case Kernel.ScatterAdd:
     case Kernel.Random: case Kernel.Shuffle: case Kernel.ApplyUpdate: return trainStepValid(plan, step);
     default: return false;
@@ -184,6 +190,7 @@ function aliasingValid(plan: Plan, step: usize, input: i32, output: i32): bool {
   const kernel = stepKernel(step);
   if (kernel == Kernel.Copy || kernel == Kernel.Fill || kernel == Kernel.VarAssign) return true;
   if (kernel == Kernel.MatMul || kernel == Kernel.Reduce || kernel == Kernel.Transpose) return false;
+  if (kernel == Kernel.FusedReduce) return false;
   if (kernel >= Kernel.ArgReduce && kernel <= Kernel.ApplyUpdate) return trainOverlapValid(kernel);
   return si == so && ei == eo;
 }
@@ -216,7 +223,7 @@ function countsValid(step: usize): bool {
   const nOut = stepNumOut(step);
   const nAttr = stepNumAttr(step);
   return nIn >= 0 && nIn <= MAX_OPERANDS && nOut >= 0 && nOut <= MAX_OPERANDS
-    && nAttr >= 0 && nAttr <= MAX_OPERANDS;
+    && nAttr >= 0 && nAttr <= MAX_ATTRS;
 }
 
 /**

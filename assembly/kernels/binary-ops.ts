@@ -92,37 +92,37 @@ export function powI32(base: i32, exponent: i32): i32 {
   return result;
 }
 
-// ---- comparisons (output bool) -----------------------------------------------
+// ---- comparisons (output bool; `v` gives all-ones lane masks) ----------------
 
 @unmanaged export class Equal<T> {
   @inline f(a: T, b: T): u8 { return <u8>(a == b); }
-  @inline v(a: v128, b: v128): v128 { return a; }
-  @inline simd(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return v128.eq<T>(a, b); } // lane masks, narrowed by the caller
+  @inline simd(): bool { return true; }
 }
 @unmanaged export class NotEqual<T> {
   @inline f(a: T, b: T): u8 { return <u8>(a != b); }
-  @inline v(a: v128, b: v128): v128 { return a; }
-  @inline simd(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return v128.ne<T>(a, b); } // lane masks, narrowed by the caller
+  @inline simd(): bool { return true; }
 }
 @unmanaged export class Less<T> {
   @inline f(a: T, b: T): u8 { return <u8>(a < b); }
-  @inline v(a: v128, b: v128): v128 { return a; }
-  @inline simd(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return v128.lt<T>(a, b); } // lane masks, narrowed by the caller
+  @inline simd(): bool { return true; }
 }
 @unmanaged export class LessEqual<T> {
   @inline f(a: T, b: T): u8 { return <u8>(a <= b); }
-  @inline v(a: v128, b: v128): v128 { return a; }
-  @inline simd(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return v128.le<T>(a, b); } // lane masks, narrowed by the caller
+  @inline simd(): bool { return true; }
 }
 @unmanaged export class Greater<T> {
   @inline f(a: T, b: T): u8 { return <u8>(a > b); }
-  @inline v(a: v128, b: v128): v128 { return a; }
-  @inline simd(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return v128.gt<T>(a, b); } // lane masks, narrowed by the caller
+  @inline simd(): bool { return true; }
 }
 @unmanaged export class GreaterEqual<T> {
   @inline f(a: T, b: T): u8 { return <u8>(a >= b); }
-  @inline v(a: v128, b: v128): v128 { return a; }
-  @inline simd(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return v128.ge<T>(a, b); } // lane masks, narrowed by the caller
+  @inline simd(): bool { return true; }
 }
 
 // ---- bool (any non-zero byte is true) ----------------------------------------

@@ -5,7 +5,7 @@
 //   const status = binaryKernel(plan, step); // Ok, or an int32 Div/Pow error
 import { BinaryOp, DTypeCode, Status } from '../generated/plan_format';
 import {
-  Plan, bufferPointer, bufferRecord, recCount, recDType, stepAttr, stepIn, stepOut,
+  Plan, bufferPointer, bufferRecord, dtypeSize, recCount, recDType, stepAttr, stepIn, stepOut,
 } from '../plan';
 import {
   broadcastCollapse, broadcastInit, broadcastInner, broadcastInnerStride, broadcastOffset,
@@ -25,6 +25,13 @@ import {
   const op = changetype<Op>(0);
   let i = 0;
   if (vectorizable<T, U, Op>()) {
+    for (; i + 8 <= n; i += 8) { // two vectors per iteration halve the loop overhead
+      const at = <usize>i << 2;
+      const lo = op.v(v128.load(a + at), v128.load(b + at));
+      const hi = op.v(v128.load(a + at, 16), v128.load(b + at, 16));
+      v128.store(y + at, lo);
+      v128.store(y + at, hi, 16);
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       v128.store(y + at, op.v(v128.load(a + at), v128.load(b + at)));
@@ -42,6 +49,13 @@ import {
   let i = 0;
   if (vectorizable<T, U, Op>()) {
     const vs = v128.splat<T>(s);
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const lo = op.v(v128.load(a + at), vs);
+      const hi = op.v(v128.load(a + at, 16), vs);
+      v128.store(y + at, lo);
+      v128.store(y + at, hi, 16);
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       v128.store(y + at, op.v(v128.load(a + at), vs));
@@ -56,6 +70,13 @@ import {
   let i = 0;
   if (vectorizable<T, U, Op>()) {
     const vs = v128.splat<T>(s);
+    for (; i + 8 <= n; i += 8) {
+      const at = <usize>i << 2;
+      const lo = op.v(vs, v128.load(b + at));
+      const hi = op.v(vs, v128.load(b + at, 16));
+      v128.store(y + at, lo);
+      v128.store(y + at, hi, 16);
+    }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
       v128.store(y + at, op.v(vs, v128.load(b + at)));
@@ -64,8 +85,42 @@ import {
   for (; i < n; i++) store<U>(y + <usize>i * sizeof<U>(), op.f(s, load<T>(b + <usize>i * sizeof<T>())));
 }
 
+/** 4-byte inputs compared into bool bytes: four lane masks narrow to 16 bytes. */
+@inline function narrowable<T, U, Op>(): bool {
+  return changetype<Op>(0).simd() && sizeof<T>() == 4 && sizeof<U>() == 1;
+}
+
+@inline function operand<T>(p: usize, s: i32, at: usize, splat: v128): v128 {
+  return s ? v128.load(p + at) : splat;
+}
+
+/** The SIMD part of a comparison row, 16 elements at a time; returns how many it did. */
+@inline function rowNarrow<T, Op>(a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): i32 {
+  const op = changetype<Op>(0);
+  const va = v128.splat<T>(load<T>(a));
+  const vb = v128.splat<T>(load<T>(b));
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const at = <usize>i << 2;
+    const m0 = op.v(operand<T>(a, sa, at, va), operand<T>(b, sb, at, vb));
+    const m1 = op.v(operand<T>(a, sa, at + 16, va), operand<T>(b, sb, at + 16, vb));
+    const m2 = op.v(operand<T>(a, sa, at + 32, va), operand<T>(b, sb, at + 32, vb));
+    const m3 = op.v(operand<T>(a, sa, at + 48, va), operand<T>(b, sb, at + 48, vb));
+    const bytes = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3));
+    v128.store(y + <usize>i, v128.and(bytes, i8x16.splat(1)));
+  }
+  return i;
+}
+
 /** One row; sa and sb are the operands' element strides, 0 or 1. */
-function binaryRow<T, U, Op>(a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+@inline function binaryRow<T, U, Op>(a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+  if (narrowable<T, U, Op>() && n >= 16) {
+    const done = rowNarrow<T, Op>(a, sa, b, sb, y, n);
+    a += <usize>(done * sa) * sizeof<T>();
+    b += <usize>(done * sb) * sizeof<T>();
+    y += <usize>done * sizeof<U>();
+    n -= done;
+  }
   if (sa && sb) rowSame<T, U, Op>(a, b, y, n);
   else if (sa) rowScalarB<T, U, Op>(a, b, y, n);
   else if (sb) rowScalarA<T, U, Op>(a, b, y, n);
@@ -75,59 +130,70 @@ function binaryRow<T, U, Op>(a: usize, sa: i32, b: usize, sb: i32, y: usize, n: 
   }
 }
 
-function binaryBroadcast<T, U, Op>(plan: Plan, step: usize, a: usize, b: usize, y: usize): void {
-  broadcastInit(plan, stepOut(step, 0));
-  broadcastOperand(plan, 0, stepIn(step, 0));
-  broadcastOperand(plan, 1, stepIn(step, 1));
-  broadcastCollapse(2);
-  const inner = broadcastInner();
-  const sa = broadcastInnerStride(0);
-  const sb = broadcastInnerStride(1);
-  for (let r = 0, rows = broadcastRows(); r < rows; r++) {
-    const pa = a + <usize>broadcastOffset(0, r) * sizeof<T>();
-    const pb = b + <usize>broadcastOffset(1, r) * sizeof<T>();
-    binaryRow<T, U, Op>(pa, sa, pb, sb, y + <usize>(r * inner) * sizeof<U>(), inner);
-  }
-}
+// ---- dispatch by (op, dtype) to one row ---------------------------------------------
 
-function binaryRun<T, U, Op>(plan: Plan, step: usize): i32 {
-  const a = bufferPointer(plan, stepIn(step, 0));
-  const b = bufferPointer(plan, stepIn(step, 1));
-  const y = bufferPointer(plan, stepOut(step, 0));
-  const n = recCount(bufferRecord(plan, stepOut(step, 0)));
-  const na = recCount(bufferRecord(plan, stepIn(step, 0)));
-  const nb = recCount(bufferRecord(plan, stepIn(step, 1)));
-  if (n == 0) return Status.Ok;
-  if (na == n && nb == n) binaryRow<T, U, Op>(a, 1, b, 1, y, n);
-  else if (na == n && nb == 1) binaryRow<T, U, Op>(a, 1, b, 0, y, n);
-  else if (na == 1 && nb == n) binaryRow<T, U, Op>(a, 0, b, 1, y, n);
-  else binaryBroadcast<T, U, Op>(plan, step, a, b, y);
-  return Status.Ok;
-}
-
-function binaryF32(op: i32, plan: Plan, step: usize): i32 {
+function rowsF32(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
   switch (op) {
-    case BinaryOp.Add: return binaryRun<f32, f32, Add<f32>>(plan, step);
-    case BinaryOp.Sub: return binaryRun<f32, f32, Sub<f32>>(plan, step);
-    case BinaryOp.Mul: return binaryRun<f32, f32, Mul<f32>>(plan, step);
-    case BinaryOp.Div: return binaryRun<f32, f32, DivF32>(plan, step);
-    case BinaryOp.Pow: return binaryRun<f32, f32, PowF32>(plan, step);
-    case BinaryOp.Maximum: return binaryRun<f32, f32, Maximum<f32>>(plan, step);
-    case BinaryOp.Minimum: return binaryRun<f32, f32, Minimum<f32>>(plan, step);
-    case BinaryOp.SquaredDifference: return binaryRun<f32, f32, SquaredDifference<f32>>(plan, step);
-    case BinaryOp.FloorMod: return binaryRun<f32, f32, FloorModF32>(plan, step);
-    case BinaryOp.Equal: return binaryRun<f32, u8, Equal<f32>>(plan, step);
-    case BinaryOp.NotEqual: return binaryRun<f32, u8, NotEqual<f32>>(plan, step);
-    case BinaryOp.Less: return binaryRun<f32, u8, Less<f32>>(plan, step);
-    case BinaryOp.LessEqual: return binaryRun<f32, u8, LessEqual<f32>>(plan, step);
-    case BinaryOp.Greater: return binaryRun<f32, u8, Greater<f32>>(plan, step);
-    case BinaryOp.GreaterEqual: return binaryRun<f32, u8, GreaterEqual<f32>>(plan, step);
+    case BinaryOp.Add: { binaryRow<f32, f32, Add<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Sub: { binaryRow<f32, f32, Sub<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Mul: { binaryRow<f32, f32, Mul<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Div: { binaryRow<f32, f32, DivF32>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Pow: { binaryRow<f32, f32, PowF32>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Maximum: { binaryRow<f32, f32, Maximum<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Minimum: { binaryRow<f32, f32, Minimum<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.SquaredDifference: { binaryRow<f32, f32, SquaredDifference<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.FloorMod: { binaryRow<f32, f32, FloorModF32>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Equal: { binaryRow<f32, u8, Equal<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.NotEqual: { binaryRow<f32, u8, NotEqual<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Less: { binaryRow<f32, u8, Less<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.LessEqual: { binaryRow<f32, u8, LessEqual<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Greater: { binaryRow<f32, u8, Greater<f32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.GreaterEqual: { binaryRow<f32, u8, GreaterEqual<f32>>(a, sa, b, sb, y, n); break; }
   }
-  return Status.InvalidPlan;
 }
 
-/** Scans the divisor or exponent for the values that stop an int32 run. */
-function int32Check(op: i32, b: usize, n: i32): i32 {
+function rowsI32(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+  switch (op) {
+    case BinaryOp.Add: { binaryRow<i32, i32, Add<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Sub: { binaryRow<i32, i32, Sub<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Mul: { binaryRow<i32, i32, Mul<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Div: { binaryRow<i32, i32, FloorDivI32>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Pow: { binaryRow<i32, i32, PowI32>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Maximum: { binaryRow<i32, i32, Maximum<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Minimum: { binaryRow<i32, i32, Minimum<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.SquaredDifference: { binaryRow<i32, i32, SquaredDifference<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.FloorMod: { binaryRow<i32, i32, FloorModI32>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Equal: { binaryRow<i32, u8, Equal<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.NotEqual: { binaryRow<i32, u8, NotEqual<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Less: { binaryRow<i32, u8, Less<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.LessEqual: { binaryRow<i32, u8, LessEqual<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.Greater: { binaryRow<i32, u8, Greater<i32>>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.GreaterEqual: { binaryRow<i32, u8, GreaterEqual<i32>>(a, sa, b, sb, y, n); break; }
+  }
+}
+
+function rowsBool(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+  switch (op) {
+    case BinaryOp.Equal: { binaryRow<u8, u8, BoolEqual>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.NotEqual: { binaryRow<u8, u8, BoolNotEqual>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.LogicalAnd: { binaryRow<u8, u8, LogicalAnd>(a, sa, b, sb, y, n); break; }
+    case BinaryOp.LogicalOr: { binaryRow<u8, u8, LogicalOr>(a, sa, b, sb, y, n); break; }
+  }
+}
+
+/**
+ * y[i] = op(a[i * sa], b[i * sb]) for n elements, strides 0 or 1; `dtype` is
+ * the inputs'. int32 Div, FloorMod and Pow need binaryCheck first.
+ */
+export function binaryRows(op: i32, dtype: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+  if (dtype == DTypeCode.float32) rowsF32(op, a, sa, b, sb, y, n);
+  else if (dtype == DTypeCode.int32) rowsI32(op, a, sa, b, sb, y, n);
+  else rowsBool(op, a, sa, b, sb, y, n);
+}
+
+/** Scans n divisors or exponents for the int32 values that stop a run. */
+export function binaryCheck(op: i32, dtype: i32, b: usize, n: i32): i32 {
+  if (dtype != DTypeCode.int32) return Status.Ok;
   const division = op == BinaryOp.Div || op == BinaryOp.FloorMod;
   if (!division && op != BinaryOp.Pow) return Status.Ok;
   for (let i = 0; i < n; i++) {
@@ -138,46 +204,42 @@ function int32Check(op: i32, b: usize, n: i32): i32 {
   return Status.Ok;
 }
 
-function binaryI32(op: i32, plan: Plan, step: usize): i32 {
-  switch (op) {
-    case BinaryOp.Add: return binaryRun<i32, i32, Add<i32>>(plan, step);
-    case BinaryOp.Sub: return binaryRun<i32, i32, Sub<i32>>(plan, step);
-    case BinaryOp.Mul: return binaryRun<i32, i32, Mul<i32>>(plan, step);
-    case BinaryOp.Div: return binaryRun<i32, i32, FloorDivI32>(plan, step);
-    case BinaryOp.Pow: return binaryRun<i32, i32, PowI32>(plan, step);
-    case BinaryOp.Maximum: return binaryRun<i32, i32, Maximum<i32>>(plan, step);
-    case BinaryOp.Minimum: return binaryRun<i32, i32, Minimum<i32>>(plan, step);
-    case BinaryOp.SquaredDifference: return binaryRun<i32, i32, SquaredDifference<i32>>(plan, step);
-    case BinaryOp.FloorMod: return binaryRun<i32, i32, FloorModI32>(plan, step);
-    case BinaryOp.Equal: return binaryRun<i32, u8, Equal<i32>>(plan, step);
-    case BinaryOp.NotEqual: return binaryRun<i32, u8, NotEqual<i32>>(plan, step);
-    case BinaryOp.Less: return binaryRun<i32, u8, Less<i32>>(plan, step);
-    case BinaryOp.LessEqual: return binaryRun<i32, u8, LessEqual<i32>>(plan, step);
-    case BinaryOp.Greater: return binaryRun<i32, u8, Greater<i32>>(plan, step);
-    case BinaryOp.GreaterEqual: return binaryRun<i32, u8, GreaterEqual<i32>>(plan, step);
-  }
-  return Status.InvalidPlan;
-}
+// ---- the kernel --------------------------------------------------------------------
 
-function binaryBool(op: i32, plan: Plan, step: usize): i32 {
-  switch (op) {
-    case BinaryOp.Equal: return binaryRun<u8, u8, BoolEqual>(plan, step);
-    case BinaryOp.NotEqual: return binaryRun<u8, u8, BoolNotEqual>(plan, step);
-    case BinaryOp.LogicalAnd: return binaryRun<u8, u8, LogicalAnd>(plan, step);
-    case BinaryOp.LogicalOr: return binaryRun<u8, u8, LogicalOr>(plan, step);
+function binaryBroadcast(plan: Plan, step: usize, dtype: i32, a: usize, b: usize, y: usize): void {
+  broadcastInit(plan, stepOut(step, 0));
+  broadcastOperand(plan, 0, stepIn(step, 0));
+  broadcastOperand(plan, 1, stepIn(step, 1));
+  broadcastCollapse(2);
+  const op = stepAttr(step, 0);
+  const size = <usize>dtypeSize(dtype);
+  const outSize = <usize>dtypeSize(recDType(bufferRecord(plan, stepOut(step, 0))));
+  const inner = broadcastInner();
+  const sa = broadcastInnerStride(0);
+  const sb = broadcastInnerStride(1);
+  for (let r = 0, rows = broadcastRows(); r < rows; r++) {
+    const pa = a + <usize>broadcastOffset(0, r) * size;
+    const pb = b + <usize>broadcastOffset(1, r) * size;
+    binaryRows(op, dtype, pa, sa, pb, sb, y + <usize>(r * inner) * outSize, inner);
   }
-  return Status.InvalidPlan;
 }
 
 export function binaryKernel(plan: Plan, step: usize): i32 {
   const op = stepAttr(step, 0);
   const dtype = recDType(bufferRecord(plan, stepIn(step, 0)));
-  if (dtype == DTypeCode.float32) return binaryF32(op, plan, step);
-  if (dtype == DTypeCode.bool) return binaryBool(op, plan, step);
-  if (recCount(bufferRecord(plan, stepOut(step, 0))) > 0) {
-    const b = stepIn(step, 1);
-    const status = int32Check(op, bufferPointer(plan, b), recCount(bufferRecord(plan, b)));
-    if (status != Status.Ok) return status;
+  const a = bufferPointer(plan, stepIn(step, 0));
+  const b = bufferPointer(plan, stepIn(step, 1));
+  const y = bufferPointer(plan, stepOut(step, 0));
+  const n = recCount(bufferRecord(plan, stepOut(step, 0)));
+  const na = recCount(bufferRecord(plan, stepIn(step, 0)));
+  const nb = recCount(bufferRecord(plan, stepIn(step, 1)));
+  if (n == 0) return Status.Ok;
+  const status = binaryCheck(op, dtype, b, nb);
+  if (status != Status.Ok) return status;
+  if ((na == n || na == 1) && (nb == n || nb == 1)) {
+    binaryRows(op, dtype, a, na == n ? 1 : 0, b, nb == n ? 1 : 0, y, n);
+  } else {
+    binaryBroadcast(plan, step, dtype, a, b, y);
   }
-  return binaryI32(op, plan, step);
+  return Status.Ok;
 }

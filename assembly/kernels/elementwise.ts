@@ -4,7 +4,7 @@
 //   copyKernel(plan, step); castKernel(plan, step); // each returns a Status
 import { DTypeCode, Status } from '../generated/plan_format';
 import {
-  Plan, bufferPointer, bufferRecord, recBytes, recCount, recDType, stepAttr, stepIn, stepOut,
+  Plan, bufferPointer, bufferRecord, dtypeSize, recBytes, recCount, recDType, stepAttr, stepIn, stepNumAttr, stepOut,
 } from '../plan';
 import {
   broadcastCollapse, broadcastInit, broadcastInner, broadcastInnerStride, broadcastOffset,
@@ -39,34 +39,42 @@ export function fillKernel(plan: Plan, step: usize): i32 {
   return Status.Ok;
 }
 
+/** LeakyRelu's alpha when a Unary step has no param (docs/kernels.md). */
+const DEFAULT_PARAM: f32 = 0.2;
+
 export function unaryKernel(plan: Plan, step: usize): i32 {
   const rec = outRecord(plan, step);
-  unaryApply(stepAttr(step, 0), recDType(rec), inPtr(plan, step, 0), outPtr(plan, step), recCount(rec));
+  const param = stepNumAttr(step) == 2 ? reinterpret<f32>(stepAttr(step, 1)) : DEFAULT_PARAM;
+  unaryApply(stepAttr(step, 0), recDType(rec), inPtr(plan, step, 0), outPtr(plan, step), recCount(rec), param);
   return Status.Ok;
 }
 
 // ---- Select ------------------------------------------------------------------
 
-/** T is u32 for 4-byte dtypes (bits copied as they are) and u8 for bool. */
-function selectRows<T>(plan: Plan, step: usize): void {
-  const c = inPtr(plan, step, 0);
-  const x = inPtr(plan, step, 1);
-  const y = inPtr(plan, step, 2);
-  const z = outPtr(plan, step);
+/** z[i] = c[i sc] ? x[i sx] : y[i sy]; T is u32 for 4-byte dtypes (bits as they are), u8 for bool. */
+@inline function selectRowOf<T>(c: usize, sc: i32, x: usize, sx: i32, y: usize, sy: i32, z: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const pick = load<u8>(c + <usize>(i * sc)) != 0;
+    const v = pick ? load<T>(x + <usize>(i * sx) * sizeof<T>()) : load<T>(y + <usize>(i * sy) * sizeof<T>());
+    store<T>(z + <usize>i * sizeof<T>(), sizeof<T>() == 1 ? <T>(v != 0) : v);
+  }
+}
+
+/** One row of Select with element strides 0 or 1; `dtype` is x's, y's and z's. */
+export function selectRow(dtype: i32, c: usize, sc: i32, x: usize, sx: i32, y: usize, sy: i32, z: usize, n: i32): void {
+  if (dtype == DTypeCode.bool) selectRowOf<u8>(c, sc, x, sx, y, sy, z, n);
+  else selectRowOf<u32>(c, sc, x, sx, y, sy, z, n);
+}
+
+function selectRows(plan: Plan, step: usize, dtype: i32): void {
+  const size = <usize>dtypeSize(dtype);
   const inner = broadcastInner();
-  const sc = broadcastInnerStride(0);
-  const sx = broadcastInnerStride(1);
-  const sy = broadcastInnerStride(2);
   for (let r = 0, rows = broadcastRows(); r < rows; r++) {
-    const pc = c + <usize>broadcastOffset(0, r);
-    const px = x + <usize>broadcastOffset(1, r) * sizeof<T>();
-    const py = y + <usize>broadcastOffset(2, r) * sizeof<T>();
-    const pz = z + <usize>(r * inner) * sizeof<T>();
-    for (let i = 0; i < inner; i++) {
-      const pick = load<u8>(pc + <usize>(i * sc)) != 0;
-      const v = pick ? load<T>(px + <usize>(i * sx) * sizeof<T>()) : load<T>(py + <usize>(i * sy) * sizeof<T>());
-      store<T>(pz + <usize>i * sizeof<T>(), sizeof<T>() == 1 ? <T>(v != 0) : v);
-    }
+    selectRow(dtype,
+      inPtr(plan, step, 0) + <usize>broadcastOffset(0, r), broadcastInnerStride(0),
+      inPtr(plan, step, 1) + <usize>broadcastOffset(1, r) * size, broadcastInnerStride(1),
+      inPtr(plan, step, 2) + <usize>broadcastOffset(2, r) * size, broadcastInnerStride(2),
+      outPtr(plan, step) + <usize>(r * inner) * size, inner);
   }
 }
 
@@ -76,8 +84,7 @@ export function selectKernel(plan: Plan, step: usize): i32 {
   broadcastInit(plan, stepOut(step, 0));
   for (let k = 0; k < 3; k++) broadcastOperand(plan, k, stepIn(step, k));
   broadcastCollapse(3);
-  if (recDType(rec) == DTypeCode.bool) selectRows<u8>(plan, step);
-  else selectRows<u32>(plan, step);
+  selectRows(plan, step, recDType(rec));
   return Status.Ok;
 }
 
@@ -115,13 +122,15 @@ function castFromBool<T>(x: usize, y: usize, n: i32): void {
 export function castKernel(plan: Plan, step: usize): i32 {
   const from = recDType(bufferRecord(plan, stepIn(step, 0)));
   const rec = outRecord(plan, step);
-  const to = recDType(rec);
-  const x = inPtr(plan, step, 0);
-  const y = outPtr(plan, step);
-  const n = recCount(rec);
+  castApply(from, recDType(rec), inPtr(plan, step, 0), outPtr(plan, step), recCount(rec));
+  return Status.Ok;
+}
+
+/** y[i] = x[i] converted from dtype `from` to `to`, n elements; y may equal x. */
+export function castApply(from: i32, to: i32, x: usize, y: usize, n: i32): void {
   if (from == to) {
     if (from == DTypeCode.bool) castToBool<u8>(x, y, n);
-    else if (x != y) memory.copy(y, x, recBytes(rec));
+    else if (x != y) memory.copy(y, x, <usize>n << 2);
   } else if (from == DTypeCode.float32 && to == DTypeCode.int32) castF32ToI32(x, y, n);
   else if (from == DTypeCode.int32 && to == DTypeCode.float32) castI32ToF32(x, y, n);
   else if (to == DTypeCode.bool) {
@@ -129,5 +138,4 @@ export function castKernel(plan: Plan, step: usize): i32 {
     else castToBool<i32>(x, y, n);
   } else if (to == DTypeCode.float32) castFromBool<f32>(x, y, n);
   else castFromBool<i32>(x, y, n);
-  return Status.Ok;
 }

@@ -15,38 +15,38 @@ const LANES = memory.data(16, 16);
 const TOTAL = memory.data(CHUNK * 4, 16);
 const PARTIAL = memory.data(CHUNK * 4, 16);
 
-@unmanaged class Sum<T> {
+@unmanaged export class Sum<T> {
   @inline init(): T { return <T>0; }
   @inline f(a: T, x: T): T { return a + x; }
   @inline v(a: v128, x: v128): v128 { return v128.add<T>(a, x); }
   @inline simd(): bool { return true; }
 }
-@unmanaged class Prod<T> {
+@unmanaged export class Prod<T> {
   @inline init(): T { return <T>1; }
   @inline f(a: T, x: T): T { return a * x; }
   @inline v(a: v128, x: v128): v128 { return v128.mul<T>(a, x); }
   @inline simd(): bool { return true; }
 }
 /** NaN-propagating for float32. */
-@unmanaged class Max<T> {
+@unmanaged export class Max<T> {
   @inline init(): T { return isFloat<T>() ? <T>-Infinity : <T>i32.MIN_VALUE; }
   @inline f(a: T, x: T): T { return max<T>(a, x); }
   @inline v(a: v128, x: v128): v128 { return v128.max<T>(a, x); }
   @inline simd(): bool { return true; }
 }
-@unmanaged class Min<T> {
+@unmanaged export class Min<T> {
   @inline init(): T { return isFloat<T>() ? <T>Infinity : <T>i32.MAX_VALUE; }
   @inline f(a: T, x: T): T { return min<T>(a, x); }
   @inline v(a: v128, x: v128): v128 { return v128.min<T>(a, x); }
   @inline simd(): bool { return true; }
 }
-@unmanaged class Any {
+@unmanaged export class Any {
   @inline init(): u8 { return 0; }
   @inline f(a: u8, x: u8): u8 { return a | <u8>(x != 0); }
   @inline v(a: v128, x: v128): v128 { return a; }
   @inline simd(): bool { return false; }
 }
-@unmanaged class All {
+@unmanaged export class All {
   @inline init(): u8 { return 1; }
   @inline f(a: u8, x: u8): u8 { return a & <u8>(x != 0); }
   @inline v(a: v128, x: v128): v128 { return a; }
@@ -81,7 +81,7 @@ function reduceLeaf<T, Op>(x: usize, n: i32): T {
 }
 
 /** Pairwise over halves, so rounding error grows like log n. */
-function reducePairwise<T, Op>(x: usize, n: i32): T {
+export function reducePairwise<T, Op>(x: usize, n: i32): T {
   if (n <= LEAF) return reduceLeaf<T, Op>(x, n);
   const half = (n >> 1) & ~15;
   const op = changetype<Op>(0);
@@ -89,7 +89,7 @@ function reducePairwise<T, Op>(x: usize, n: i32): T {
 }
 
 /** dst[0:w] = op(dst[0:w], src[0:w]). */
-@inline function combineRow<T, Op>(dst: usize, src: usize, w: i32): void {
+@inline export function combineRow<T, Op>(dst: usize, src: usize, w: i32): void {
   const op = changetype<Op>(0);
   let j = 0;
   if (op.simd()) {
@@ -104,7 +104,7 @@ function reducePairwise<T, Op>(x: usize, n: i32): T {
   }
 }
 
-@inline function fillRow<T>(dst: usize, v: T, w: i32): void {
+@inline export function fillRow<T>(dst: usize, v: T, w: i32): void {
   for (let j = 0; j < w; j++) store<T>(dst + <usize>j * sizeof<T>(), v);
 }
 
@@ -138,7 +138,7 @@ function reduceRun<T, Op>(x: usize, y: usize, outer: i32, n: i32, inner: i32): v
 }
 
 /** Mean = sum / n: NaN for an empty float mean, 0 for int32 (truncating). */
-function meanFinish<T>(y: usize, count: i32, n: i32): void {
+export function meanFinish<T>(y: usize, count: i32, n: i32): void {
   for (let i = 0; i < count; i++) {
     const at = y + (<usize>i << 2);
     if (isFloat<T>()) store<f32>(at, load<f32>(at) / <f32>n);

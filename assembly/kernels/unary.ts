@@ -3,7 +3,12 @@
 // Also the MatMul epilogue's activation.
 //
 //   unaryApply(UnaryOp.Relu, DTypeCode.float32, x, y, n); // y may equal x
+//   unaryApply(UnaryOp.LeakyRelu, DTypeCode.float32, x, y, n, 0.1); // with its param
 import { DTypeCode, UnaryOp } from '../generated/plan_format';
+import { lane0, vcos, vexp, vexpm1, vlog, vlog1p, vsigmoid, vsin, vtanh } from './vmath';
+
+/** The running op's float parameter (LeakyRelu's alpha); set by unaryApply. */
+let unaryParam: f32 = 0;
 
 // ---- the generic loop ------------------------------------------------------
 
@@ -12,6 +17,18 @@ import { DTypeCode, UnaryOp } from '../generated/plan_format';
   let i = 0;
   if (op.simd()) {
     const lanes = 16 / sizeof<T>();
+    // four independent vectors per iteration let long polynomial chains overlap
+    for (; i + 4 * <i32>lanes <= n; i += 4 * <i32>lanes) {
+      const at = <usize>i * sizeof<T>();
+      const a = op.v(v128.load(x + at));
+      const b = op.v(v128.load(x + at, 16));
+      const c = op.v(v128.load(x + at, 32));
+      const d = op.v(v128.load(x + at, 48));
+      v128.store(y + at, a);
+      v128.store(y + at, b, 16);
+      v128.store(y + at, c, 32);
+      v128.store(y + at, d, 48);
+    }
     for (; i + <i32>lanes <= n; i += <i32>lanes) {
       const at = <usize>i * sizeof<T>();
       v128.store(y + at, op.v(v128.load(x + at)));
@@ -97,36 +114,79 @@ import { DTypeCode, UnaryOp } from '../generated/plan_format';
   @inline v(x: v128): v128 { return f32x4.nearest(x); }
   @inline simd(): bool { return true; }
 }
+/** Transcendentals: SIMD polynomials from vmath.ts; the scalar path runs one lane of them. */
 @unmanaged class Exp {
-  @inline f(x: f32): f32 { return Mathf.exp(x); }
-  @inline v(x: v128): v128 { return x; }
-  @inline simd(): bool { return false; }
+  @inline f(x: f32): f32 { return lane0(vexp(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vexp(x); }
+  @inline simd(): bool { return true; }
+}
+@unmanaged class Expm1 {
+  @inline f(x: f32): f32 { return lane0(vexpm1(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vexpm1(x); }
+  @inline simd(): bool { return true; }
 }
 @unmanaged class Log {
-  @inline f(x: f32): f32 { return Mathf.log(x); }
-  @inline v(x: v128): v128 { return x; }
-  @inline simd(): bool { return false; }
+  @inline f(x: f32): f32 { return lane0(vlog(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vlog(x); }
+  @inline simd(): bool { return true; }
+}
+@unmanaged class Log1p {
+  @inline f(x: f32): f32 { return lane0(vlog1p(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vlog1p(x); }
+  @inline simd(): bool { return true; }
 }
 @unmanaged class Elu {
-  @inline f(x: f32): f32 { return x > 0 ? x : Mathf.expm1(x); }
-  @inline v(x: v128): v128 { return x; }
-  @inline simd(): bool { return false; }
+  @inline f(x: f32): f32 { return lane0(this.v(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return v128.bitselect(x, vexpm1(x), f32x4.gt(x, f32x4.splat(0))); }
+  @inline simd(): bool { return true; }
 }
 @unmanaged class Sigmoid {
-  @inline f(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
-  @inline v(x: v128): v128 { return x; }
-  @inline simd(): bool { return false; }
+  @inline f(x: f32): f32 { return lane0(vsigmoid(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vsigmoid(x); }
+  @inline simd(): bool { return true; }
 }
 @unmanaged class Tanh {
-  @inline f(x: f32): f32 { return Mathf.tanh(x); }
-  @inline v(x: v128): v128 { return x; }
-  @inline simd(): bool { return false; }
+  @inline f(x: f32): f32 { return lane0(vtanh(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vtanh(x); }
+  @inline simd(): bool { return true; }
 }
-/** log1p(exp(x)) without overflow. */
+/** log1p(exp(x)) without overflow: x above 20, exp(x) below -20. */
 @unmanaged class Softplus {
-  @inline f(x: f32): f32 { return x > 20 ? x : x < -20 ? Mathf.exp(x) : Mathf.log1p(Mathf.exp(x)); }
-  @inline v(x: v128): v128 { return x; }
-  @inline simd(): bool { return false; }
+  @inline f(x: f32): f32 { return lane0(this.v(f32x4.splat(x))); }
+  @inline v(x: v128): v128 {
+    const e = vexp(x);
+    const mid = v128.bitselect(e, vlog1p(e), f32x4.lt(x, f32x4.splat(-20)));
+    return v128.bitselect(x, mid, f32x4.gt(x, f32x4.splat(20)));
+  }
+  @inline simd(): bool { return true; }
+}
+@unmanaged class Sin {
+  @inline f(x: f32): f32 { return lane0(vsin(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vsin(x); }
+  @inline simd(): bool { return true; }
+}
+@unmanaged class Cos {
+  @inline f(x: f32): f32 { return lane0(vcos(f32x4.splat(x))); }
+  @inline v(x: v128): v128 { return vcos(x); }
+  @inline simd(): bool { return true; }
+}
+/** 1, -1, 0 for ±0, NaN for NaN. */
+@unmanaged class SignF32 {
+  @inline f(x: f32): f32 { return lane0(this.v(f32x4.splat(x))); }
+  @inline v(x: v128): v128 {
+    const pos = v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1));
+    const neg = v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1));
+    return v128.bitselect(v128.or(pos, neg), x, f32x4.eq(x, x));
+  }
+  @inline simd(): bool { return true; }
+}
+/** x >= 0 ? x : alpha x, alpha from the step's param (unaryParam). */
+@unmanaged class LeakyRelu {
+  @inline f(x: f32): f32 { return x >= 0 ? x : unaryParam * x; }
+  @inline v(x: v128): v128 {
+    return v128.bitselect(x, f32x4.mul(x, f32x4.splat(unaryParam)), f32x4.ge(x, f32x4.splat(0)));
+  }
+  @inline simd(): bool { return true; }
 }
 
 // ---- bool --------------------------------------------------------------------
@@ -161,11 +221,16 @@ function unaryF32(op: i32, x: usize, y: usize, n: i32): void {
     case UnaryOp.Sigmoid: { unaryLoop<f32, Sigmoid>(x, y, n); break; }
     case UnaryOp.Tanh: { unaryLoop<f32, Tanh>(x, y, n); break; }
     case UnaryOp.Softplus: { unaryLoop<f32, Softplus>(x, y, n); break; }
-    case UnaryOp.Sign: { unaryLoop<f32, Sign<f32>>(x, y, n); break; }
+    case UnaryOp.Sign: { unaryLoop<f32, SignF32>(x, y, n); break; }
     case UnaryOp.Floor: { unaryLoop<f32, Floor>(x, y, n); break; }
     case UnaryOp.Ceil: { unaryLoop<f32, Ceil>(x, y, n); break; }
     case UnaryOp.Round: { unaryLoop<f32, Round>(x, y, n); break; }
     case UnaryOp.Reciprocal: { unaryLoop<f32, Reciprocal>(x, y, n); break; }
+    case UnaryOp.LeakyRelu: { unaryLoop<f32, LeakyRelu>(x, y, n); break; }
+    case UnaryOp.Log1p: { unaryLoop<f32, Log1p>(x, y, n); break; }
+    case UnaryOp.Expm1: { unaryLoop<f32, Expm1>(x, y, n); break; }
+    case UnaryOp.Sin: { unaryLoop<f32, Sin>(x, y, n); break; }
+    case UnaryOp.Cos: { unaryLoop<f32, Cos>(x, y, n); break; }
   }
 }
 
@@ -186,8 +251,12 @@ function unaryBool(op: i32, x: usize, y: usize, n: i32): void {
   else unaryLoop<u8, BoolIdent>(x, y, n);
 }
 
-/** y[i] = op(x[i]) for n elements of `dtype`; validation guarantees the pair is defined. */
-export function unaryApply(op: i32, dtype: i32, x: usize, y: usize, n: i32): void {
+/**
+ * y[i] = op(x[i]) for n elements of `dtype`; validation guarantees the pair is
+ * defined. `param` is the op's float parameter (LeakyRelu's alpha).
+ */
+export function unaryApply(op: i32, dtype: i32, x: usize, y: usize, n: i32, param: f32 = 0): void {
+  unaryParam = param;
   if (dtype == DTypeCode.float32) unaryF32(op, x, y, n);
   else if (dtype == DTypeCode.int32) unaryI32(op, x, y, n);
   else unaryBool(op, x, y, n);

@@ -1,0 +1,282 @@
+// The Fused program interpreter shared by Fused and FusedReduce: registers are
+// tiles of a few hundred elements, so a program of any length streams its
+// inputs once and keeps intermediates in L1. Each instruction runs the same
+// row functions as the Unary / Binary / Select / Cast kernels.
+//
+//   fusedBegin(plan, step, programAttr, dims, rank, total, 0); // per run
+//   for (let t = 0; t < total; t += fusedTile()) fusedEval(t, min(tile, total - t), dst);
+//
+// Registers by how they are read:
+//   Direct  a full-size input, read in place
+//   Scalar  one value (scalar inputs, Const, instructions of scalars only),
+//           computed once per run and read with stride 0
+//   Gather  a broadcast input copied into its tile by runs
+//   Tile    an instruction's result, recomputed per tile
+// The state is module-global: the module is single-threaded and one step
+// finishes before the next starts.
+import { DTypeCode, FUSED_INSTR_WORDS, FusedKind, MAX_RANK, Status } from '../generated/plan_format';
+import { sf_alloc, sf_free } from '../allocator';
+import { fail } from '../status';
+import {
+  Plan, bufferPointer, bufferRecord, dtypeSize, recCount, recDType, recDim, recRank, stepAttr, stepIn,
+  stepNumIn, stepNumOut,
+} from '../plan';
+import { binaryCheck, binaryRows } from './binary';
+import { castApply, selectRow } from './elementwise';
+import { unaryApply } from './unary';
+
+const DIRECT: i32 = 0;
+const SCALAR: i32 = 1;
+const GATHER: i32 = 2;
+const TILE: i32 = 3;
+
+/** Per register: where this tile's values are, how to step through them, and the scalar value. */
+@unmanaged class Reg {
+  ptr: usize;
+  base: usize;
+  mode: i32;
+  dtype: i32;
+  value: u32;
+  gather: i32;
+}
+const REG_BYTES: usize = 32;
+
+/** Tile length: what fits a ~24 KiB L1 budget across the materialised registers. */
+const L1_BUDGET: i32 = 24 << 10;
+const TILE_MIN: i32 = 64;
+const TILE_MAX: i32 = 2048;
+
+/** Collapsed dims and element strides of each Gather input (at most 64 inputs). */
+const MAX_INPUTS: i32 = 64;
+const GATHER_DIMS = memory.data(MAX_INPUTS * MAX_RANK * 4, 16);
+const GATHER_STRIDES = memory.data(MAX_INPUTS * MAX_RANK * 4, 16);
+const GATHER_RANK = memory.data(MAX_INPUTS * 4, 16);
+const COORDS = memory.data(MAX_RANK * 4, 16);
+
+let scratch: usize = 0;
+let scratchBytes: usize = 0;
+let regs: usize = 0;
+let tiles: usize = 0;
+let tile: i32 = 0;
+let numIn: i32 = 0;
+let numRegs: i32 = 0;
+let program: usize = 0;
+let planStep: usize = 0;
+
+@inline function reg(r: i32): Reg { return changetype<Reg>(regs + <usize>r * REG_BYTES); }
+@inline function slot(i: i32): usize { return tiles + <usize>i * <usize>tile * 4; }
+@inline function instr(i: i32, field: i32): i32 {
+  return load<i32>(program + (<usize>(i * FUSED_INSTR_WORDS + field) << 2));
+}
+@inline function stride(r: i32): i32 { return reg(r).mode == SCALAR ? 0 : 1; }
+
+export function fusedTile(): i32 { return tile; }
+
+/** Scratch tile `i` of the `extra` ones fusedBegin reserved after the registers'. */
+export function fusedExtraSlot(i: i32): usize { return slot(numRegs + i); }
+
+/** Grows the module's register scratch; it is reused by every later run. */
+function scratchReserve(bytes: usize): bool {
+  if (bytes <= scratchBytes) return true;
+  const p = sf_alloc(bytes);
+  if (!p) return false;
+  sf_free(scratch);
+  scratch = p;
+  scratchBytes = bytes;
+  return true;
+}
+
+// ---- inputs ------------------------------------------------------------------------
+
+@inline function gatherWord(table: usize, k: i32, i: i32): usize {
+  return table + (<usize>(k * MAX_RANK + i) << 2);
+}
+
+/** Input k's strides against dims (0 where broadcast), size-1 dims dropped, contiguous dims merged. */
+function gatherSetup(plan: Plan, k: i32, id: i32, dims: usize, rank: i32): void {
+  const rec = bufferRecord(plan, id);
+  const lead = rank - recRank(rec);
+  let step = 1;
+  let kept = 0;
+  for (let i = rank - 1; i >= 0; i--) {
+    const d = load<i32>(dims + (<usize>i << 2));
+    const din = i >= lead ? recDim(rec, i - lead) : 1;
+    const s = din == 1 ? 0 : step;
+    step *= din;
+    if (d == 1) continue;
+    const prev = kept - 1; // innermost-first while building
+    if (kept > 0 && load<i32>(gatherWord(GATHER_STRIDES, k, prev)) * load<i32>(gatherWord(GATHER_DIMS, k, prev)) == s) {
+      store<i32>(gatherWord(GATHER_DIMS, k, prev), load<i32>(gatherWord(GATHER_DIMS, k, prev)) * d);
+      continue;
+    }
+    store<i32>(gatherWord(GATHER_DIMS, k, kept), d);
+    store<i32>(gatherWord(GATHER_STRIDES, k, kept), s);
+    kept++;
+  }
+  store<i32>(GATHER_RANK + (<usize>k << 2), kept);
+}
+
+function inputSetup(plan: Plan, k: i32, total: i32, dims: usize, rank: i32): void {
+  const id = stepIn(planStep, k);
+  const rec = bufferRecord(plan, id);
+  const r = reg(k);
+  r.dtype = recDType(rec);
+  r.base = bufferPointer(plan, id);
+  const count = recCount(rec);
+  if (count == 1) {
+    r.mode = SCALAR;
+    r.value = r.dtype == DTypeCode.bool ? <u32>(load<u8>(r.base) != 0) : load<u32>(r.base);
+    r.ptr = changetype<usize>(r) + offsetof<Reg>('value');
+  } else if (count == total) {
+    r.mode = DIRECT;
+  } else {
+    r.mode = GATHER;
+    r.ptr = slot(k);
+    gatherSetup(plan, k, id, dims, rank);
+  }
+}
+
+/** Fills n elements at dst with the one at src. */
+function splatElements(dst: usize, src: usize, n: i32, size: usize): void {
+  if (size == 1) { memory.fill(dst, load<u8>(src), <usize>n); return; }
+  const v = load<u32>(src);
+  for (let i = 0; i < n; i++) store<u32>(dst + (<usize>i << 2), v);
+}
+
+/** Copies gather input k's elements [t0, t0 + len) of the broadcast into its tile, by runs. */
+function gatherTile(k: i32, t0: i32, len: i32): void {
+  const r = reg(k);
+  const size = <usize>dtypeSize(r.dtype);
+  const rank = load<i32>(GATHER_RANK + (<usize>k << 2)); // innermost first
+  let rem = t0;
+  let offset = 0;
+  for (let i = 0; i < rank; i++) {
+    const d = load<i32>(gatherWord(GATHER_DIMS, k, i));
+    const c = rem % d;
+    rem /= d;
+    store<i32>(COORDS + (<usize>i << 2), c);
+    offset += c * load<i32>(gatherWord(GATHER_STRIDES, k, i));
+  }
+  const inner = load<i32>(gatherWord(GATHER_DIMS, k, 0));
+  const s = load<i32>(gatherWord(GATHER_STRIDES, k, 0));
+  for (let done = 0; done < len;) {
+    const c = load<i32>(COORDS);
+    const run = min(inner - c, len - done);
+    const dst = r.ptr + <usize>done * size;
+    if (s) memory.copy(dst, r.base + <usize>offset * size, <usize>run * size);
+    else splatElements(dst, r.base + <usize>offset * size, run, size);
+    done += run;
+    offset += run * s;
+    if (c + run < inner) store<i32>(COORDS, c + run);
+    else offset = gatherCarry(k, rank, offset - inner * s);
+  }
+}
+
+/** Moves to the next row of the outer dims (odometer); returns the new element offset. */
+function gatherCarry(k: i32, rank: i32, offset: i32): i32 {
+  store<i32>(COORDS, 0);
+  for (let i = 1; i < rank; i++) {
+    const at = COORDS + (<usize>i << 2);
+    const d = load<i32>(gatherWord(GATHER_DIMS, k, i));
+    const s = load<i32>(gatherWord(GATHER_STRIDES, k, i));
+    const c = load<i32>(at) + 1;
+    if (c < d) { store<i32>(at, c); return offset + s; }
+    store<i32>(at, 0);
+    offset -= (d - 1) * s;
+  }
+  return offset;
+}
+
+// ---- instructions ------------------------------------------------------------------
+
+/** Runs instruction i over n elements into dst; a Status (int32 division and power). */
+function execute(i: i32, n: i32, dst: usize): i32 {
+  const kind = instr(i, 0);
+  const op = instr(i, 1);
+  const a = instr(i, 3);
+  const b = instr(i, 4);
+  const c = instr(i, 5);
+  if (kind == FusedKind.Unary) {
+    unaryApply(op, reg(a).dtype, reg(a).ptr, dst, n, reinterpret<f32>(c));
+  } else if (kind == FusedKind.Binary) {
+    const status = binaryCheck(op, reg(a).dtype, reg(b).ptr, stride(b) ? n : 1);
+    if (status != Status.Ok) return status;
+    binaryRows(op, reg(a).dtype, reg(a).ptr, stride(a), reg(b).ptr, stride(b), dst, n);
+  } else if (kind == FusedKind.Select) {
+    selectRow(instr(i, 2), reg(a).ptr, stride(a), reg(b).ptr, stride(b), reg(c).ptr, stride(c), dst, n);
+  } else if (kind == FusedKind.Cast) {
+    castApply(reg(a).dtype, instr(i, 2), reg(a).ptr, dst, n);
+  }
+  return Status.Ok;
+}
+
+/** Consts and instructions over scalars become Scalar registers, computed here once. */
+function instructionSetup(i: i32): i32 {
+  const r = reg(numIn + i);
+  const kind = instr(i, 0);
+  r.dtype = instr(i, 2);
+  r.ptr = changetype<usize>(r) + offsetof<Reg>('value');
+  if (kind == FusedKind.Const) {
+    r.mode = SCALAR;
+    r.value = r.dtype == DTypeCode.bool ? <u32>(instr(i, 3) != 0) : <u32>instr(i, 3);
+    return Status.Ok;
+  }
+  let scalar = stride(instr(i, 3)) == 0;
+  if (kind == FusedKind.Binary || kind == FusedKind.Select) scalar = scalar && stride(instr(i, 4)) == 0;
+  if (kind == FusedKind.Select) scalar = scalar && stride(instr(i, 5)) == 0;
+  if (!scalar) {
+    r.mode = TILE;
+    return Status.Ok;
+  }
+  r.mode = SCALAR;
+  return execute(i, 1, r.ptr);
+}
+
+// ---- per run and per tile ---------------------------------------------------------------
+
+/**
+ * Prepares a run of the program at attr `at` of `step` over the virtual shape
+ * `dims` (rank dims, total elements > 0), with `extra` spare tiles for the
+ * caller. Returns a Status: OutOfMemory, or an error of a scalar instruction.
+ */
+export function fusedBegin(plan: Plan, step: usize, at: i32, dims: usize, rank: i32, total: i32, extra: i32): i32 {
+  planStep = step;
+  numIn = stepNumIn(step);
+  const numInstr = stepAttr(step, at);
+  numRegs = numIn + numInstr;
+  program = step + 16 + (<usize>(numIn + stepNumOut(step) + at + 1) << 2);
+  tile = min(TILE_MAX, max(TILE_MIN, (L1_BUDGET / 4 / (numRegs + extra)) & ~15));
+  const regBytes = (<usize>numRegs * REG_BYTES + 63) & ~63;
+  const bytes = regBytes + <usize>(numRegs + extra) * <usize>tile * 4;
+  if (!scratchReserve(bytes)) return fail(Status.OutOfMemory, <i32>min(bytes, 0x7FFFFFFF));
+  regs = scratch;
+  tiles = scratch + regBytes;
+  for (let k = 0; k < numIn; k++) inputSetup(plan, k, total, dims, rank);
+  for (let i = 0; i < numInstr; i++) {
+    const status = instructionSetup(i);
+    if (status != Status.Ok) return status;
+  }
+  return Status.Ok;
+}
+
+/** Evaluates elements [t0, t0 + len) (len <= fusedTile()) of the result into dst. */
+export function fusedEval(t0: i32, len: i32, dst: usize): i32 {
+  for (let k = 0; k < numIn; k++) {
+    const r = reg(k);
+    if (r.mode == DIRECT) r.ptr = r.base + <usize>t0 * <usize>dtypeSize(r.dtype);
+    else if (r.mode == GATHER) gatherTile(k, t0, len);
+  }
+  const last = numRegs - 1;
+  for (let i = 0, n = numRegs - numIn; i < n; i++) {
+    const r = reg(numIn + i);
+    if (r.mode != TILE) continue;
+    r.ptr = numIn + i == last ? dst : slot(numIn + i);
+    const status = execute(i, len, r.ptr);
+    if (status != Status.Ok) return status;
+  }
+  const result = reg(last);
+  const size = <usize>dtypeSize(result.dtype);
+  if (result.mode == SCALAR) splatElements(dst, result.ptr, len, size);
+  else if (result.ptr != dst) memory.copy(dst, result.ptr, <usize>len * size);
+  return Status.Ok;
+}
