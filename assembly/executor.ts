@@ -16,13 +16,13 @@ import { matmulKernel } from './kernels/matmul';
 import { reduceKernel } from './kernels/reduce';
 import { softmaxKernel } from './kernels/softmax';
 import { transposeKernel } from './kernels/transpose';
-import { varAssignKernel, varReadKernel } from './kernels/variables';
+import { varAssignKernel, varReadKernel, varWritesNote } from './kernels/variables';
 import { argReduceKernel } from './kernels/arg-reduce';
 import { gatherKernel, oneHotKernel, scatterAddKernel } from './kernels/indexing';
 import { applyUpdateKernel } from './kernels/optimizer';
 import { randomKernel, shuffleKernel } from './kernels/random';
 
-function stepRun(s: Session, plan: Plan, step: usize): i32 {
+function stepRun(s: Session, plan: Plan, step: usize, index: i32): i32 {
   switch (stepKernel(step)) {
     case Kernel.Copy: return copyKernel(plan, step);
     case Kernel.Fill: return fillKernel(plan, step);
@@ -30,7 +30,7 @@ function stepRun(s: Session, plan: Plan, step: usize): i32 {
     case Kernel.Binary: return binaryKernel(plan, step);
     case Kernel.Select: return selectKernel(plan, step);
     case Kernel.Cast: return castKernel(plan, step);
-    case Kernel.MatMul: return matmulKernel(plan, step);
+    case Kernel.MatMul: return matmulKernel(s, plan, step, index);
     case Kernel.Reduce: return reduceKernel(plan, step);
     case Kernel.Transpose: return transposeKernel(plan, step);
     case Kernel.VarRead: return varReadKernel(s, plan, step);
@@ -54,7 +54,8 @@ export function sessionRun(s: Session, plan: Plan): i32 {
   planResolve(plan, s.arena);
   let step = plan.steps;
   for (let i = 0; i < plan.numSteps; i++) {
-    const status = stepRun(s, plan, step);
+    const status = stepRun(s, plan, step, i);
+    varWritesNote(s, plan, step);
     if (status != Status.Ok) return statusSet(status, i);
     step += <usize>stepWords(step) << 2;
   }

@@ -28,6 +28,8 @@ import { sf_alloc, sf_free } from './allocator';
   /** numBuffers addresses, valid while resolvedArena is the session's arena. */
   pointers: usize;
   resolvedArena: usize;
+  /** numSteps kernel-owned blocks (packed MatMul operands), freed with the plan; 0 until used. */
+  stepCache: usize;
   session: usize;
   next: usize;
   prev: usize;
@@ -121,8 +123,12 @@ export function planCreate(bytes: usize, length: i32): Plan {
   return plan;
 }
 
-/** Frees the plan, its bytes and its pointer table. */
+/** Frees the plan, its bytes, its pointer table and its per-step caches. */
 export function planDestroy(plan: Plan): void {
+  if (plan.stepCache) {
+    for (let i = 0; i < plan.numSteps; i++) sf_free(load<usize>(plan.stepCache + (<usize>i << alignof<usize>())));
+    sf_free(plan.stepCache);
+  }
   sf_free(plan.pointers);
   sf_free(plan.bytes);
   sf_free(changetype<usize>(plan));

@@ -12,6 +12,7 @@ import { planValidate } from './validate';
 import { stepsValidate } from './validate-steps';
 import { fail, lastStatus, saturatedBytes, statusReset, statusSet } from './status';
 import { planStreamCount, streamsReserve } from './streams';
+import { matmulPrepare } from './kernels/matmul-cache';
 
 @unmanaged export class Session {
   arena: usize;
@@ -29,7 +30,8 @@ import { planStreamCount, streamsReserve } from './streams';
   data: usize;
   bytes: i32;
   initialized: i32;
-  pad: i32;
+  /** Bumped after every step that writes the variable (executor.ts). */
+  version: i32;
 }
 
 const MIN_ARENA: i32 = 64;
@@ -121,6 +123,7 @@ export function sessionLoadPlan(s: Session, bytes: usize, length: i32): Plan {
   const badStep = status == Status.Ok ? stepsValidate(plan) : -1;
   if (badStep >= 0) status = Status.InvalidPlan;
   if (status == Status.Ok) status = reserveFor(s, plan);
+  if (status == Status.Ok) status = matmulPrepare(plan);
   if (status == Status.Ok) {
     planAttach(s, plan);
     return plan;

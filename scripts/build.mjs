@@ -1,7 +1,7 @@
 // Builds sessionflow: `node scripts/build.mjs [gen] [ts] [wasm] [native]` (all by default).
 //   gen     C++ and AssemblyScript views of src/compiler/plan-format.ts
 //   ts      tsc → dist/esm, then one CommonJS bundle → dist/cjs
-//   wasm    asc → dist/sessionflow.wasm
+//   wasm    asc → dist/sessionflow.wasm (SIMD128) and dist/sessionflow-relaxed.wasm (relaxed SIMD)
 //   native  cmake-js → build/Release/sessionflow.node; when it cannot be built
 //           (no compiler, no cmake) the library runs on wasm, said once on stderr.
 // Set SESSIONFLOW_REQUIRE_NATIVE=1 to make a failed native build fatal.
@@ -47,7 +47,10 @@ const steps = {
     writeFileSync(join(root, 'dist/cjs/index.d.cts'), "export * from '../esm/index.js';\n");
   },
 
-  wasm: () => mustRun('WebAssembly', process.execPath, [bin('assemblyscript', 'bin/asc.js'), 'assembly/index.ts', '--target', 'release']),
+  wasm: () => {
+    mustRun('WebAssembly', process.execPath, [bin('assemblyscript', 'bin/asc.js'), 'assembly/index.ts', '--target', 'release']);
+    mustRun('WebAssembly (relaxed SIMD)', process.execPath, [bin('assemblyscript', 'bin/asc.js'), 'assembly/index.ts', '--target', 'relaxed']);
+  },
 
   native: () => {
     const result = run(process.execPath, [bin('cmake-js', 'bin/cmake-js'), 'build', '--log-level', 'warn'], { quiet: true });

@@ -1,165 +1,153 @@
-// MatMul, float32 and int32: c = act(op(a) · op(b) + bias), SIMD128 and
-// cache-blocked. b is packed panel by panel ([KC × NC], in strips of 8
-// columns, zero-padded) so all four transpose combinations share one 4×8
-// register-blocked micro-kernel; a is read in place through its strides.
-// (A fully packed micro-kernel comes later.)
+// MatMul, float32 and int32: c = act(op(a)·op(b) + bias), the BLIS way. b is
+// packed whole into NR-column strips (kept between runs for a constant or
+// variable b, see matmul-cache.ts); for each KC-deep slice of k and each
+// MC-row block of a, the block is packed into MR-row panels (so it sits in
+// L2), then every B strip (KC × NR, in L1) meets every A panel in the
+// register-blocked micro-kernel. Transposed operands only change the packing.
+// The first k slice adds the bias; after the last one the block gets its
+// activation while still in cache.
 //
-//   const status = matmulKernel(plan, step); // Ok, or OutOfMemory for the panel
+//   const status = matmulKernel(session, plan, step, index); // Ok, OutOfMemory, UninitializedVariable
 import { DTypeCode, Status, UnaryOp } from '../generated/plan_format';
-import { sf_alloc } from '../allocator';
+import { sf_alloc, sf_free } from '../allocator';
+import { Plan, bufferPointer, bufferRecord, recDType, stepIn, stepOut } from '../plan';
+import { Session } from '../session';
+import { fail, saturatedBytes } from '../status';
+import { packedConstB, packedVarB } from './matmul-cache';
+import { MR, NR, micro1x8, microTile, tileStore } from './matmul-micro';
+import { packA, packB, packedBBytes } from './matmul-pack';
 import {
-  Plan, bufferPointer, bufferRecord, recDType, stepIn, stepNumIn, stepOut,
-} from '../plan';
-import { fail } from '../status';
-import {
-  matmulActivation, matmulK, matmulM, matmulN, matmulTransA, matmulTransB,
+  matmulActivation, matmulBVar, matmulBias, matmulK, matmulM, matmulN, matmulParam, matmulTransA,
+  matmulTransB,
 } from './matmul-shape';
 import { unaryApply } from './unary';
+import { varReadable } from './variables';
 
-const KC: i32 = 256;
-const NC: i32 = 256;
-const STRIP: i32 = 8;
-const PANEL_BYTES: usize = <usize>(KC * NC) << 2;
-const TAIL = memory.data(32, 16);
-let panel: usize = 0;
+const KC: i32 = 384;
+const MC: i32 = 96; // a multiple of MR
+const A_BLOCK_BYTES: usize = <usize>(MC * KC) << 2;
 
-/** Where a's element (i, k) is: a + (i*rowStride + k*kStride) elements. */
-@unmanaged class Operand {
-  ptr: usize;
-  rowStride: usize;
-  kStride: usize;
+/** The current multiplication (the module is single-threaded). */
+@unmanaged class Gemm {
+  a: usize;
+  b: usize; // packed
+  c: usize;
+  bias: usize;
+  M: i32;
+  N: i32;
+  K: i32;
+  transA: i32;
+  act: i32;
+  param: i32;
+  dtype: i32;
 }
-const A = changetype<Operand>(memory.data(offsetof<Operand>(), 16));
+const G = changetype<Gemm>(memory.data(offsetof<Gemm>(), 16));
+let aBlock: usize = 0;
+let bScratch: usize = 0;
+let bScratchBytes: usize = 0;
 
-/** Adds two vectors (8 lanes) into c's row, only `cols` of them at a ragged edge. */
-@inline function accumulate<T>(c: usize, v0: v128, v1: v128, cols: i32): void {
-  if (cols == STRIP) {
-    v128.store(c, v128.add<T>(v128.load(c), v0));
-    v128.store(c, v128.add<T>(v128.load(c, 16), v1), 16);
-    return;
-  }
-  v128.store(TAIL, v0);
-  v128.store(TAIL, v1, 16);
-  for (let j = 0; j < cols; j++) {
-    const at = <usize>j << 2;
-    store<T>(c + at, load<T>(c + at) + load<T>(TAIL + at));
-  }
-}
-
-/** Four rows of c (from row pointer `a`) times one packed strip. */
-function kernel4x8<T>(a: usize, strip: usize, kc: i32, c: usize, ldc: usize, cols: i32): void {
-  const zero = v128.splat<T>(<T>0);
-  let c00 = zero, c01 = zero, c10 = zero, c11 = zero;
-  let c20 = zero, c21 = zero, c30 = zero, c31 = zero;
-  const rs = A.rowStride << 2;
-  const ks = A.kStride << 2;
-  for (let k = 0; k < kc; k++) {
-    const b = strip + (<usize>k << 5);
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const ak = a + <usize>k * ks;
-    let x = v128.splat<T>(load<T>(ak));
-    c00 = v128.add<T>(c00, v128.mul<T>(x, b0)); c01 = v128.add<T>(c01, v128.mul<T>(x, b1));
-    x = v128.splat<T>(load<T>(ak + rs));
-    c10 = v128.add<T>(c10, v128.mul<T>(x, b0)); c11 = v128.add<T>(c11, v128.mul<T>(x, b1));
-    x = v128.splat<T>(load<T>(ak + 2 * rs));
-    c20 = v128.add<T>(c20, v128.mul<T>(x, b0)); c21 = v128.add<T>(c21, v128.mul<T>(x, b1));
-    x = v128.splat<T>(load<T>(ak + 3 * rs));
-    c30 = v128.add<T>(c30, v128.mul<T>(x, b0)); c31 = v128.add<T>(c31, v128.mul<T>(x, b1));
-  }
-  accumulate<T>(c, c00, c01, cols);
-  accumulate<T>(c + ldc, c10, c11, cols);
-  accumulate<T>(c + 2 * ldc, c20, c21, cols);
-  accumulate<T>(c + 3 * ldc, c30, c31, cols);
-}
-
-function kernel1x8<T>(a: usize, strip: usize, kc: i32, c: usize, cols: i32): void {
-  let c0 = v128.splat<T>(<T>0);
-  let c1 = c0;
-  const ks = A.kStride << 2;
-  for (let k = 0; k < kc; k++) {
-    const b = strip + (<usize>k << 5);
-    const x = v128.splat<T>(load<T>(a + <usize>k * ks));
-    c0 = v128.add<T>(c0, v128.mul<T>(x, v128.load(b)));
-    c1 = v128.add<T>(c1, v128.mul<T>(x, v128.load(b, 16)));
-  }
-  accumulate<T>(c, c0, c1, cols);
-}
-
-/** Packs b[pc:pc+kc, jc:jc+nc] into strips of 8 columns, zero-padded. */
-function packB<T>(b: usize, transB: bool, K: i32, N: i32, pc: i32, kc: i32, jc: i32, nc: i32): void {
-  for (let s = 0; s * STRIP < nc; s++) {
-    const strip = panel + <usize>(s * kc * STRIP) * 4;
-    const j0 = jc + s * STRIP;
-    const w = min(STRIP, jc + nc - j0);
-    if (w < STRIP) memory.fill(strip, 0, <usize>(kc * STRIP) * 4);
-    for (let k = 0; k < kc; k++) {
-      const dst = strip + (<usize>(k * STRIP) << 2);
-      for (let j = 0; j < w; j++) {
-        const at = transB ? (j0 + j) * K + pc + k : (pc + k) * N + j0 + j;
-        store<T>(dst + (<usize>j << 2), load<T>(b + (<usize>at << 2)));
-      }
+/** c[i0:i0+mc, :] (+)= the packed a block times k slice pc..pc+kc of every B strip. */
+function blockMultiply<T>(i0: i32, mc: i32, pc: i32, kc: i32): void {
+  const ldc = <usize>G.N << 2;
+  const first = pc == 0;
+  const cRows = G.c + <usize>i0 * ldc;
+  for (let j0 = 0; j0 < G.N; j0 += NR) {
+    const strip = G.b + ((<usize>j0 * <usize>G.K + <usize>(pc * NR)) << 2);
+    const cols = min(NR, G.N - j0);
+    const bias = G.bias ? G.bias + (<usize>j0 << 2) : 0;
+    for (let r = 0; r < mc; r += MR) {
+      const rows = min(MR, mc - r);
+      const panel = aBlock + (<usize>(r * kc) << 2);
+      if (rows > 2) microTile<T>(panel, strip, kc);
+      else for (let q = 0; q < rows; q++) micro1x8<T>(panel, strip, kc, q);
+      tileStore<T>(cRows + <usize>r * ldc + (<usize>j0 << 2), ldc, rows, cols, bias, first);
     }
   }
 }
 
-/** c[0:M, jc:jc+nc] += a[0:M, pc:pc+kc] · panel. */
-function panelMultiply<T>(M: i32, pc: i32, kc: i32, jc: i32, nc: i32, c: usize, N: i32): void {
-  const ldc = <usize>N << 2;
-  const aStart = A.ptr + (<usize>pc * A.kStride << 2);
-  for (let s = 0; s * STRIP < nc; s++) {
-    const strip = panel + <usize>(s * kc * STRIP) * 4;
-    const cols = min(STRIP, nc - s * STRIP);
-    const cCol = c + (<usize>(jc + s * STRIP) << 2);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      kernel4x8<T>(aStart + (<usize>i * A.rowStride << 2), strip, kc, cCol + <usize>i * ldc, ldc, cols);
-    }
-    for (; i < M; i++) {
-      kernel1x8<T>(aStart + (<usize>i * A.rowStride << 2), strip, kc, cCol + <usize>i * ldc, cols);
+/** The activation (with its param, e.g. LeakyRelu's alpha) over n elements of c from `c`. */
+function activate(c: usize, n: i32): void {
+  if (G.act == UnaryOp.Identity) return;
+  unaryApply(G.act, G.dtype, c, c, n, reinterpret<f32>(G.param));
+}
+
+function gemm<T>(): void {
+  for (let pc = 0; pc < G.K; pc += KC) {
+    const kc = min(KC, G.K - pc);
+    for (let i0 = 0; i0 < G.M; i0 += MC) {
+      const mc = min(MC, G.M - i0);
+      packA(aBlock, G.a, G.transA != 0, G.M, G.K, i0, mc, pc, kc);
+      blockMultiply<T>(i0, mc, pc, kc);
+      if (pc + kc == G.K) activate(G.c + (<usize>i0 * <usize>G.N << 2), mc * G.N);
     }
   }
 }
 
-/** Every row of c starts as the bias (or zeros). */
-function initRows(c: usize, bias: usize, M: i32, N: i32): void {
-  const rowBytes = <usize>N << 2;
-  for (let i = 0; i < M; i++) {
-    const row = c + <usize>i * rowBytes;
-    if (bias) memory.copy(row, bias, rowBytes);
+/** K = 0: every row of c is the bias (or zeros), then the activation. */
+function biasOnly(): void {
+  const rowBytes = <usize>G.N << 2;
+  for (let i = 0; i < G.M; i++) {
+    const row = G.c + <usize>i * rowBytes;
+    if (G.bias) memory.copy(row, G.bias, rowBytes);
     else memory.fill(row, 0, rowBytes);
   }
+  activate(G.c, G.M * G.N);
 }
 
-function multiply<T>(b: usize, transB: bool, M: i32, N: i32, K: i32, c: usize): void {
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
-      packB<T>(b, transB, K, N, pc, kc, jc, nc);
-      panelMultiply<T>(M, pc, kc, jc, nc, c, N);
-    }
+/** Packs b into the shared scratch (grown on demand); 0 when out of memory. */
+function scratchB(b: usize, transB: bool): usize {
+  const bytes = packedBBytes(G.K, G.N);
+  if (bytes > bScratchBytes) {
+    sf_free(bScratch);
+    bScratch = sf_alloc(bytes);
+    bScratchBytes = bScratch ? bytes : 0;
+    if (!bScratch) return 0;
   }
+  packB(bScratch, b, transB, G.K, G.N);
+  return bScratch;
 }
 
-export function matmulKernel(plan: Plan, step: usize): i32 {
-  if (!panel) panel = sf_alloc(PANEL_BYTES);
-  if (!panel) return fail(Status.OutOfMemory, <i32>PANEL_BYTES);
-  const M = matmulM(plan, step);
-  const N = matmulN(plan, step);
-  const K = matmulK(plan, step);
-  const c = bufferPointer(plan, stepOut(step, 0));
-  const bias = stepNumIn(step) == 3 ? bufferPointer(plan, stepIn(step, 2)) : 0;
-  const transA = matmulTransA(step);
-  A.ptr = bufferPointer(plan, stepIn(step, 0));
-  A.rowStride = transA ? 1 : <usize>K;
-  A.kStride = transA ? <usize>M : 1;
-  initRows(c, bias, M, N);
-  const b = bufferPointer(plan, stepIn(step, 1));
-  const dtype = recDType(bufferRecord(plan, stepOut(step, 0)));
-  if (dtype == DTypeCode.float32) multiply<f32>(b, matmulTransB(step), M, N, K, c);
-  else multiply<i32>(b, matmulTransB(step), M, N, K, c);
-  const act = matmulActivation(step);
-  if (act != UnaryOp.Identity) unaryApply(act, dtype, c, c, M * N);
+/** The packed b: cached for a constant or variable b, else packed now; 0 when out of memory. */
+function packedOperandB(s: Session, plan: Plan, step: usize, index: i32): usize {
+  const transB = matmulTransB(step);
+  const v = matmulBVar(step);
+  if (v >= 0) {
+    const entry = varReadable(s, plan, v);
+    const cached = packedVarB(plan, index, entry, transB, G.K, G.N);
+    return cached ? cached : scratchB(entry.data, transB);
+  }
+  const cached = packedConstB(plan, index);
+  return cached ? cached : scratchB(bufferPointer(plan, stepIn(step, 1)), transB);
+}
+
+function setUp(plan: Plan, step: usize): void {
+  G.M = matmulM(plan, step);
+  G.N = matmulN(plan, step);
+  G.K = matmulK(plan, step);
+  G.a = bufferPointer(plan, stepIn(step, 0));
+  G.c = bufferPointer(plan, stepOut(step, 0));
+  const bias = matmulBias(step);
+  G.bias = bias >= 0 ? bufferPointer(plan, bias) : 0;
+  G.transA = matmulTransA(step) ? 1 : 0;
+  G.act = matmulActivation(step);
+  G.param = matmulParam(step);
+  G.dtype = recDType(bufferRecord(plan, stepOut(step, 0)));
+}
+
+export function matmulKernel(s: Session, plan: Plan, step: usize, index: i32): i32 {
+  const v = matmulBVar(step);
+  if (v >= 0 && !changetype<usize>(varReadable(s, plan, v))) return fail(Status.UninitializedVariable, v);
+  setUp(plan, step);
+  if (G.M == 0 || G.N == 0) return Status.Ok;
+  if (G.K == 0) {
+    biasOnly();
+    return Status.Ok;
+  }
+  if (!aBlock) aBlock = sf_alloc(A_BLOCK_BYTES);
+  if (!aBlock) return fail(Status.OutOfMemory, <i32>A_BLOCK_BYTES);
+  G.b = packedOperandB(s, plan, step, index);
+  if (!G.b) return fail(Status.OutOfMemory, saturatedBytes(<u64>packedBBytes(G.K, G.N)));
+  if (G.dtype == DTypeCode.float32) gemm<f32>();
+  else gemm<i32>();
   return Status.Ok;
 }

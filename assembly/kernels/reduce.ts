@@ -1,8 +1,9 @@
 // Reduce: x viewed as [outer, n, inner], y as [outer, inner], reducing the
 // middle axis. One functor per op, two generic loops: contiguous rows
-// (inner == 1) reduce pairwise over SIMD partial results, strided columns
-// (inner > 1) reduce in blocks of BLOCK rows, so float sums never form one
-// long serial chain.
+// (inner == 1) reduce pairwise over SIMD partial results; columns (inner > 1)
+// go CHUNK columns at a time down the rows in memory order (SIMD across the
+// row), summed in blocks of BLOCK rows, blocks of blocks, then the total, so
+// float sums never form one long serial chain (error ~ BLOCK + BLOCK + n / BLOCK²).
 //
 //   reduceKernel(plan, step); // attr[op, outer, n, inner]
 import { DTypeCode, ReduceOp, Status } from '../generated/plan_format';
@@ -10,9 +11,10 @@ import { Plan, bufferPointer, bufferRecord, recDType, stepAttr, stepIn, stepOut 
 
 const LEAF: i32 = 256;
 const BLOCK: i32 = 64;
-const CHUNK: i32 = 64;
+const CHUNK: i32 = 1024; // three rows of partial results stay in L1
 const LANES = memory.data(16, 16);
 const TOTAL = memory.data(CHUNK * 4, 16);
+const MID = memory.data(CHUNK * 4, 16);
 const PARTIAL = memory.data(CHUNK * 4, 16);
 
 @unmanaged export class Sum<T> {
@@ -108,16 +110,24 @@ export function reducePairwise<T, Op>(x: usize, n: i32): T {
   for (let j = 0; j < w; j++) store<T>(dst + <usize>j * sizeof<T>(), v);
 }
 
-/** Reduces n rows of w columns (row stride `stride` bytes) into TOTAL, BLOCK rows at a time. */
+/** PARTIAL = rows k0..k1 combined (k1 > k0). */
+@inline function reduceBlock<T, Op>(x: usize, k0: i32, k1: i32, stride: usize, w: i32): void {
+  memory.copy(PARTIAL, x + <usize>k0 * stride, <usize>w * sizeof<T>());
+  for (let k = k0 + 1; k < k1; k++) combineRow<T, Op>(PARTIAL, x + <usize>k * stride, w);
+}
+
+/** Reduces n rows of w columns (row stride `stride` bytes) into TOTAL. */
 function reduceColumns<T, Op>(x: usize, n: i32, stride: usize, w: i32): void {
   const op = changetype<Op>(0);
   fillRow<T>(TOTAL, op.init(), w);
-  for (let k0 = 0; k0 < n; k0 += BLOCK) {
-    fillRow<T>(PARTIAL, op.init(), w);
-    for (let k = k0, end = min(n, k0 + BLOCK); k < end; k++) {
-      combineRow<T, Op>(PARTIAL, x + <usize>k * stride, w);
+  const span = BLOCK * BLOCK;
+  for (let k1 = 0; k1 < n; k1 += span) {
+    fillRow<T>(MID, op.init(), w);
+    for (let k0 = k1, end = min(n, k1 + span); k0 < end; k0 += BLOCK) {
+      reduceBlock<T, Op>(x, k0, min(end, k0 + BLOCK), stride, w);
+      combineRow<T, Op>(MID, PARTIAL, w);
     }
-    combineRow<T, Op>(TOTAL, PARTIAL, w);
+    combineRow<T, Op>(TOTAL, MID, w);
   }
 }
 

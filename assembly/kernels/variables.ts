@@ -3,11 +3,11 @@
 // arena) and sized by the var table; Add and Sub update in place.
 //
 //   varReadKernel(session, plan, step); // UninitializedVariable, arg = var index
-import { AssignMode, DTypeCode, Status } from '../generated/plan_format';
+import { AssignMode, DTypeCode, Kernel, Status } from '../generated/plan_format';
 import { sf_alloc, sf_free } from '../allocator';
 import {
-  Plan, bufferPointer, dtypeSize, stepAttr, stepIn, stepNumOut, stepOut, varCount, varDType,
-  varRecord, varSlot,
+  Plan, bufferPointer, dtypeSize, stepAttr, stepIn, stepKernel, stepNumAttr, stepNumOut, stepOut,
+  varCount, varDType, varRecord, varSlot,
 } from '../plan';
 import { Session, VarEntry, sessionVar } from '../session';
 import { fail } from '../status';
@@ -24,6 +24,27 @@ function varEntry(s: Session, plan: Plan, index: i32): VarEntry {
 /** Storage with the var table's size; an entry of another size reads as uninitialized. */
 function isReadable(entry: VarEntry, bytes: i32): bool {
   return entry.initialized != 0 && entry.bytes == bytes;
+}
+
+/** Variable `index`'s entry when it can be read, else null (uninitialized). */
+export function varReadable(s: Session, plan: Plan, index: i32): VarEntry {
+  const entry = varEntry(s, plan, index);
+  return isReadable(entry, varBytes(plan, index)) ? entry : changetype<VarEntry>(0);
+}
+
+function versionBump(s: Session, plan: Plan, index: i32): void {
+  if (index >= 0 && index < plan.numVars) varEntry(s, plan, index).version++;
+}
+
+/**
+ * Bumps the write version of every variable the step may have written (even
+ * when it failed), so copies kept between runs (a packed MatMul b) refresh.
+ */
+export function varWritesNote(s: Session, plan: Plan, step: usize): void {
+  const kernel = stepKernel(step);
+  if (kernel == Kernel.VarAssign) versionBump(s, plan, stepAttr(step, 0));
+  if (kernel != Kernel.ApplyUpdate) return;
+  for (let a = 1, n = min(4, stepNumAttr(step)); a < n; a++) versionBump(s, plan, stepAttr(step, a)); // var, slot0, slot1
 }
 
 export function varReadKernel(s: Session, plan: Plan, step: usize): i32 {

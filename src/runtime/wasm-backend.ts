@@ -3,7 +3,8 @@
  * Backend interface. One module instance holds any number of independent
  * sessions; a run is one call into wasm.
  *
- *   const backend = loadWasmBackend();            // Node: dist/sessionflow.wasm
+ *   const backend = loadWasmBackend();            // Node: dist/sessionflow(-relaxed).wasm
+ *   backend.variant;                              // 'relaxed-simd' when the engine has it
  *   const session = backend.createSession({});
  *   const plan = session.loadPlan(encoded);
  *   const result = session.run(plan, [feedBytes]); // ArrayBuffer[] or RunFailure
@@ -173,14 +174,42 @@ class WasmSession implements BackendSession {
   }
 }
 
+/**
+ * Which build of the module runs: 'simd' (SIMD128, dist/sessionflow.wasm) or
+ * 'relaxed-simd' (the same sources built with relaxed SIMD, whose GEMM
+ * micro-kernel fuses multiply-add: dist/sessionflow-relaxed.wasm).
+ */
+export type WasmVariant = 'simd' | 'relaxed-simd';
+export type WasmBackend = Backend & { readonly variant: WasmVariant };
+
+export interface WasmLoadOptions {
+  /** 'baseline' forces the SIMD128 module; default: env SESSIONFLOW_WASM_SIMD, else 'auto'. */
+  simd?: 'auto' | 'baseline';
+}
+
+// (module (func (param v128 v128 v128) (result v128)
+//   local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128 v128 v128) -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of type 0
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** True when this engine compiles relaxed-SIMD code (Chrome 114+, Firefox 145+, Node 22+). */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
 const heaps = new WeakMap<Backend, Heap>();
 
 /** A Backend over a compiled module (browsers pass the module they fetched). */
-export function createWasmBackend(module: WebAssembly.Module): Backend {
+export function createWasmBackend(module: WebAssembly.Module, variant: WasmVariant = 'simd'): WasmBackend {
   const instance = new WebAssembly.Instance(module, {});
   const heap = new Heap(instance.exports as unknown as WasmExports);
-  const backend: Backend = {
+  const backend: WasmBackend = {
     name: 'wasm',
+    variant,
     createSession(_config: SessionConfig): BackendSession {
       return new WasmSession(heap);
     },
@@ -189,20 +218,41 @@ export function createWasmBackend(module: WebAssembly.Module): Backend {
   return backend;
 }
 
-let processBackend: Backend | undefined;
+const processBackends = new Map<WasmVariant, WasmBackend>();
 
-/** The wasm backend of this process, compiled from dist/sessionflow.wasm on first use. */
-export function loadWasmBackend(): Backend {
-  if (processBackend) return processBackend;
-  const path = join(packageRoot(), 'dist', 'sessionflow.wasm');
-  let bytes: Uint8Array<ArrayBuffer>;
+function readModule(file: string): Uint8Array<ArrayBuffer> {
+  const path = join(packageRoot(), 'dist', file);
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(path));
   } catch (cause) {
     throw new Error(`sessionflow: cannot read the WebAssembly backend at ${path}; build it with \`npm run build:wasm\``, { cause });
   }
-  processBackend = createWasmBackend(new WebAssembly.Module(bytes));
-  return processBackend;
+}
+
+function wantedVariant(options: WasmLoadOptions): WasmVariant {
+  const simd = options.simd ?? (process.env.SESSIONFLOW_WASM_SIMD === 'baseline' ? 'baseline' : 'auto');
+  return simd === 'auto' && relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
+}
+
+/**
+ * The wasm backend of this process, compiled on first use: the relaxed-SIMD
+ * module when the engine validates relaxed SIMD (and the file is there), else
+ * the baseline SIMD128 one.
+ */
+export function loadWasmBackend(options: WasmLoadOptions = {}): WasmBackend {
+  const variant = wantedVariant(options);
+  const cached = processBackends.get(variant);
+  if (cached) return cached;
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = readModule(variant === 'relaxed-simd' ? 'sessionflow-relaxed.wasm' : 'sessionflow.wasm');
+  } catch (error) {
+    if (variant === 'simd') throw error;
+    return loadWasmBackend({ simd: 'baseline' }); // an install without the relaxed build still runs
+  }
+  const backend = createWasmBackend(new WebAssembly.Module(bytes), variant);
+  processBackends.set(variant, backend);
+  return backend;
 }
 
 /** Bytes of linear memory behind a wasm Backend, and the part its heap spans (for tests). */
