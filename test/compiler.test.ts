@@ -5,6 +5,7 @@ import * as tf from '../src/index.js';
 import { compilePlan, type CompiledPlan } from '../src/compiler/compile.js';
 import { explainPlan } from '../src/compiler/explain.js';
 import { Kernel, UnaryOp } from '../src/compiler/plan-format.js';
+import { BACKENDS, expectClose } from './support.js';
 
 function compile(build: () => { fetch: tf.Tensor; feeds?: [tf.Tensor, number[]][] }, fuse = true): CompiledPlan {
   const graph = new tf.Graph();
@@ -123,5 +124,28 @@ describe('explain', () => {
     expect(text).toMatch(/^plan: 6 steps from \d+ ops/);
     expect(text).toContain('MatMul+bias+Relu');
     expect(text).toMatch(/arena [\d.]+ KiB \(peak live [\d.]+ KiB\)/);
+  });
+});
+
+describe.each(BACKENDS)('constant folding on %s', (backend) => {
+  it('computes constant subexpressions once, at compile time', () => {
+    const graph = new tf.Graph();
+    const { x, y } = graph.asDefault(() => {
+      const x = tf.placeholder(tf.float32, [2], 'x');
+      const folded = tf.exp(tf.mul(tf.constant([0, 1], { dtype: tf.float32 }), 2)); // [1, e^2]
+      return { x, y: tf.add(x, folded) };
+    });
+    using sess = new tf.Session({ graph, backend });
+    const plan = sess.explain(y, new Map([[x, [1, 1]]]));
+    expect(plan.steps.map((s) => s.kernel)).toEqual(['Binary']);
+    expect(plan.constantBytes).toBeGreaterThan(0);
+    expectClose(sess.run(y, new Map([[x, [1, 1]]])), [2, 1 + Math.exp(2)], 1e-6);
+  });
+
+  it('leaves a failing constant expression to fail at run time, naming its op', () => {
+    const graph = new tf.Graph();
+    const q = graph.asDefault(() => tf.div(tf.constant([4, 2]), tf.constant([2, 0]), 'bad_div'));
+    using sess = new tf.Session({ graph, backend });
+    expect(() => sess.run(q)).toThrow(/Integer division by zero\n\t \[\[\{\{node bad_div\}\}\]\]/);
   });
 });
