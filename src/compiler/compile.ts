@@ -13,6 +13,7 @@ import { lowerToPlan } from './lower.js';
 import { planMemory } from './memory.js';
 import { compactBuffers } from './passes/compact.js';
 import { eliminateCommonSubexpressions } from './passes/cse.js';
+import { removeDeadSteps } from './passes/dead-steps.js';
 import { foldConstants, type Evaluate } from './passes/fold-constants.js';
 import { fuseElementwise } from './passes/fuse-elementwise.js';
 import { fuseMatMulEpilogues } from './passes/fuse-matmul.js';
@@ -54,6 +55,7 @@ export function compilePlan({ fetches, targets, feeds, fuse = true, sessionSeed 
   if (fuse) {
     fuseMatMulEpilogues(ir);
     fuseElementwise(ir);
+    removeDeadSteps(ir);
   }
   compactBuffers(ir);
   planMemory(ir);

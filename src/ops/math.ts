@@ -77,9 +77,11 @@ const mathOps = {
   Round: unary(UnaryOp.Round, FLOAT, ND),
   Reciprocal: unary(UnaryOp.Reciprocal, FLOAT, (_x, y, dy) => neg(mul(dy, square(y)))),
   LogicalNot: unary(UnaryOp.LogicalNot, BOOL, ND),
-  Relu: unary(UnaryOp.Relu, NUMERIC, (x, _y, dy) => where(greater(x, 0), dy, 0)),
-  Relu6: unary(UnaryOp.Relu6, NUMERIC, (x, _y, dy) => where(logicalAnd(greater(x, 0), less(x, 6)), dy, 0)),
-  Elu: unary(UnaryOp.Elu, FLOAT, (x, y, dy) => where(greater(x, 0), dy, mul(dy, add(y, 1)))),
+  // Activation gradients read the output, not the input, so the forward op can
+  // still fold into a GEMM epilogue (its input is read by nothing else).
+  Relu: unary(UnaryOp.Relu, NUMERIC, (_x, y, dy) => where(greater(y, 0), dy, 0)),
+  Relu6: unary(UnaryOp.Relu6, NUMERIC, (_x, y, dy) => where(logicalAnd(greater(y, 0), less(y, 6)), dy, 0)),
+  Elu: unary(UnaryOp.Elu, FLOAT, (_x, y, dy) => where(greater(y, 0), dy, mul(dy, add(y, 1)))),
   Softplus: unary(UnaryOp.Softplus, FLOAT, (x, _y, dy) => mul(dy, sigmoid(x))),
   LeakyRelu: {
     infer: ({ inputs: [x] }) => {
