@@ -30,7 +30,7 @@ function group(kase, results, y) {
       parts.push(`<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[r.engine] ?? '#868e96'}"/>`);
       parts.push(text(LABEL_W + w + 6, y + BAR_H - 4, `${formatTime(r.stats.median, kase.timeUnit)}${figure ? ` · ${figure}` : ''}`));
     } else {
-      parts.push(text(LABEL_W, y + BAR_H - 4, r.status === 'mismatch' ? 'wrong output: not timed' : `error: ${r.detail}`, 'fill="#c92a2a"'));
+      parts.push(text(LABEL_W, y + BAR_H - 4, r.status === 'mismatch' ? 'wrong output: not timed' : `error: ${r.detail.slice(0, 90)}${r.detail.length > 90 ? '…' : ''}`, 'fill="#c92a2a"'));
     }
     y += BAR_H + GAP;
   }
