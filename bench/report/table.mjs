@@ -1,0 +1,25 @@
+// The stdout table: one block per case, rows by thread setting then engine.
+import { formatFigure, formatRatio, formatTime, threadLabel } from './format.mjs';
+
+const HEADERS = ['case', 'threads', 'engine', 'median', '±rme', 'throughput', 'vs best peer'];
+
+function row(r, kase) {
+  const status = r.status === 'ok' ? null : r.status === 'mismatch' ? `WRONG OUTPUT (not timed): ${r.detail}` : `error: ${r.detail}`;
+  if (status) return [kase.id, threadLabel(r.threads), r.label, status, '', '', ''];
+  const ratio = r.baseline === r.engine ? `= ${r.baselineKind}` : formatRatio(r.speedup);
+  return [kase.id, threadLabel(r.threads), r.label, formatTime(r.stats.median, kase.timeUnit),
+    `${r.stats.rme.toFixed(1)}%`, formatFigure(r.figure), ratio];
+}
+
+export function renderTable(cases, results) {
+  const rows = [];
+  for (const kase of cases) {
+    const mine = results.filter((r) => r.case === kase.id)
+      .sort((a, b) => a.threads.localeCompare(b.threads) || a.order - b.order);
+    if (mine.length) rows.push(null, ...mine.map((r) => row(r, kase)));
+  }
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.filter(Boolean).map((r) => (r[3].startsWith('WRONG') || r[3].startsWith('error')) && i === 3 ? 0 : r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i >= 3 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(HEADERS), ...rows.map((r) => (r ? line(r) : rule))].join('\n');
+}
