@@ -100,6 +100,22 @@ function browserSuite() {
     expect(server.requests.slice(before).filter((path) => path.endsWith('.wasm'))).toEqual(['/elsewhere/sessionflow.wasm']);
   });
 
+  it('renders the browser example (npm run example:browser): XOR learned, loss curve drawn', async () => {
+    const { buildBrowserExample } = await import('../scripts/example-browser.mjs');
+    const example = await serveStatic({ root: await buildBrowserExample(), lifetimeMs: 60_000 });
+    const page = await browser.newPage();
+    try {
+      await page.goto(example.url);
+      await page.waitForFunction(() => document.body.dataset.done, undefined, { timeout: 30_000 });
+      expect(await page.evaluate(() => document.body.dataset.done)).toBe('true');
+      expect(await page.textContent('#status')).toMatch(/Trained 400 steps in \d+ ms on wasm: loss 0\.\d+ → 0\.00\d+/);
+      expect(await page.locator('#loss polyline').count()).toBe(1);
+    } finally {
+      await page.close();
+      await example.close();
+    }
+  });
+
   it('says where it looked and how to fix it when the module is missing', async () => {
     const result = await open('?wasm=/missing.wasm');
     expect(result.readyError).toMatch(/cannot load the WebAssembly backend from .*\/missing\.wasm: the server answered 404/);
