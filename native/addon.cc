@@ -9,6 +9,10 @@
 //   const later = await session.runAsync(plan, feeds); // the same, on a libuv worker thread
 //   session.freePlan(plan);
 //   session.close();
+// A worker_threads Worker terminated mid-call makes napi_throw fail; without
+// this, node-addon-api rethrows from its catch handler and std::terminate
+// takes the whole process down.
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <cmath>
