@@ -126,3 +126,9 @@ describe.runIf(BACKENDS.includes('native'))('runAsync on native, off the main th
     expect((await pending).item()).toBeCloseTo(256 * 256, -2);
   });
 });
+
+describe('tf.ready() in Node', () => {
+  it('resolves at once to the default backend; sessions never needed it', async () => {
+    expect(await tf.ready()).toBe(BACKENDS[0]);
+  });
+});
