@@ -87,3 +87,6 @@ export function sf_philox_test(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: 
   philox(c0, c1, c2, c3, k0, k1);
   return philoxWord(k & 3);
 }
+
+/** 1 in the relaxed-SIMD build (dist/sessionflow-relaxed.wasm), so loaders can tell the files apart. */
+export function sf_build_relaxed_simd(): i32 { return ASC_FEATURE_RELAXED_SIMD ? 1 : 0; }

@@ -6,8 +6,13 @@
 //   const session = addon.createSession({ intraOpParallelismThreads: 0 });
 //   const plan = session.loadPlan(bytes);             // throws .code INVALID_PLAN | OUT_OF_MEMORY
 //   const out = session.run(plan, [feed0, feed1]);   // ArrayBuffer[] | { status, step, arg }
+//   const later = await session.runAsync(plan, feeds); // the same, on a libuv worker thread
 //   session.freePlan(plan);
 //   session.close();
+// A worker_threads Worker terminated mid-call makes napi_throw fail; without
+// this, node-addon-api rethrows from its catch handler and std::terminate
+// takes the whole process down.
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <cmath>
@@ -56,6 +61,75 @@ Napi::Object failure_object(Napi::Env env, const RunResult& result) {
   return failure;
 }
 
+// Each fetch of plan `id` copied out of the arena into a new ArrayBuffer.
+Napi::Value fetch_results(Napi::Env env, const Session& session, int32_t id, size_t n) {
+  Napi::Array results = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) {
+    ByteView fetch = session.fetch(id, i);
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, fetch.length);
+    if (fetch.length > 0) std::memcpy(buffer.Data(), fetch.data, fetch.length);
+    results.Set(static_cast<uint32_t>(i), buffer);
+  }
+  return results;
+}
+
+// One runAsync: runs plan `id` on a libuv worker thread. It owns copies of the
+// feeds and a reference to the Session, so a close() (or the wrapper being
+// collected) meanwhile only drops the wrapper's reference: the memory is freed
+// when this worker is done. `busy` is the wrapper's flag, kept alive by `owner_`.
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Object owner, bool* busy, std::shared_ptr<Session> session, int32_t id, size_t n_fetches,
+            std::vector<std::vector<uint8_t>> feeds)
+      : Napi::AsyncWorker(owner.Env(), "sessionflow:runAsync"),
+        deferred_(Napi::Promise::Deferred::New(owner.Env())),
+        owner_(Napi::Persistent(owner)),
+        busy_(busy),
+        session_(std::move(session)),
+        id_(id),
+        n_fetches_(n_fetches),
+        feeds_(std::move(feeds)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    std::vector<ByteView> views;
+    views.reserve(feeds_.size());
+    for (const std::vector<uint8_t>& feed : feeds_) views.push_back(ByteView{feed.data(), feed.size()});
+    try {
+      result_ = session_->run(id_, views.data(), views.size());
+    } catch (const std::bad_alloc&) {
+      SetError("sessionflow: out of memory during the run");
+    }
+  }
+
+  void OnOK() override {
+    *busy_ = false;
+    Napi::Env env = Env();
+    if (result_.status != Status::Ok) {
+      deferred_.Resolve(failure_object(env, result_));
+    } else {
+      deferred_.Resolve(fetch_results(env, *session_, id_, n_fetches_));
+    }
+  }
+
+  void OnError(const Napi::Error& error) override {
+    *busy_ = false;
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  bool* busy_;
+  std::shared_ptr<Session> session_;
+  int32_t id_;
+  size_t n_fetches_;
+  std::vector<std::vector<uint8_t>> feeds_;
+  RunResult result_;
+};
+
 class NativeSession : public Napi::ObjectWrap<NativeSession> {
  public:
   static Napi::Function define(Napi::Env env) {
@@ -63,16 +137,19 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
                        {InstanceMethod("loadPlan", &NativeSession::load_plan),
                         InstanceMethod("freePlan", &NativeSession::free_plan),
                         InstanceMethod("run", &NativeSession::run),
+                        InstanceMethod("runAsync", &NativeSession::run_async),
                         InstanceMethod("close", &NativeSession::close),
                         InstanceAccessor("closed", &NativeSession::closed, nullptr)});
   }
 
   explicit NativeSession(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<NativeSession>(info), session_(std::make_unique<Session>()) {}
+      : Napi::ObjectWrap<NativeSession>(info), session_(std::make_shared<Session>()) {}
 
  private:
+  // The session, when it is open and no runAsync is using it.
   Session& open_session(Napi::Env env) {
     if (!session_) throw_coded(env, "the session is closed", "SESSION_CLOSED");
+    if (busy_) throw_coded(env, "a runAsync on this session has not finished; await it first", "SESSION_BUSY");
     return *session_;
   }
 
@@ -98,7 +175,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     Napi::Env env = info.Env();
     if (info.Length() != 1) throw Napi::TypeError::New(env, "sessionflow: freePlan(planId) takes one plan id");
     int32_t id = int32_arg(info[0], "the plan id");
-    return Napi::Boolean::New(env, session_ && session_->free_plan(id));
+    if (!session_) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, open_session(env).free_plan(id));
   }
 
   // Reads every feed first: a getter may run JS (even close this session),
@@ -117,6 +195,28 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     RunResult result = session.run(id, feeds.data(), feeds.size());
     if (result.status != Status::Ok) return failure_object(env, result);
     return fetch_results(env, session, id, plan->fetches.size());
+  }
+
+  // runAsync(planId, feeds) -> Promise: checks and copies the feeds here, on
+  // the JS thread, then queues the run; the session is busy until it settles.
+  Napi::Value run_async(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 2 || !info[1].IsArray()) {
+      throw Napi::TypeError::New(env, "sessionflow: runAsync(planId, feeds) takes a plan id and an array of Uint8Array");
+    }
+    int32_t id = int32_arg(info[0], "the plan id");
+    std::vector<Napi::Uint8Array> arrays = collect_feeds(info[1].As<Napi::Array>());
+    Session& session = open_session(env);
+    const Plan* plan = session.plan(id);
+    if (plan == nullptr) throw Napi::RangeError::New(env, "sessionflow: unknown plan id " + std::to_string(id));
+    std::vector<ByteView> views = check_feeds(env, *plan, arrays);
+    std::vector<std::vector<uint8_t>> feeds;
+    feeds.reserve(views.size());
+    for (const ByteView& view : views) feeds.emplace_back(view.data, view.data + view.length);
+    auto* worker = new RunWorker(info.This().As<Napi::Object>(), &busy_, session_, id, plan->fetches.size(), std::move(feeds));
+    busy_ = true;
+    worker->Queue();
+    return worker->promise();
   }
 
   static std::vector<Napi::Uint8Array> collect_feeds(const Napi::Array& list) {
@@ -145,17 +245,7 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     return feeds;
   }
 
-  static Napi::Value fetch_results(Napi::Env env, const Session& session, int32_t id, size_t n) {
-    Napi::Array results = Napi::Array::New(env, n);
-    for (size_t i = 0; i < n; ++i) {
-      ByteView fetch = session.fetch(id, i);
-      Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, fetch.length);
-      if (fetch.length > 0) std::memcpy(buffer.Data(), fetch.data, fetch.length);
-      results.Set(static_cast<uint32_t>(i), buffer);
-    }
-    return results;
-  }
-
+  // An in-flight runAsync holds its own reference: the memory goes when it ends.
   Napi::Value close(const Napi::CallbackInfo& info) {
     session_.reset();
     return info.Env().Undefined();
@@ -163,7 +253,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
 
   Napi::Value closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !session_); }
 
-  std::unique_ptr<Session> session_;  // null once closed; the finalizer frees it otherwise
+  std::shared_ptr<Session> session_;  // null once closed; the finalizer frees it otherwise
+  bool busy_ = false;                 // a runAsync is in flight (touched only on the JS thread)
 };
 
 class SessionflowAddon : public Napi::Addon<SessionflowAddon> {

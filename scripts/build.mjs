@@ -2,11 +2,13 @@
 //   gen     C++ and AssemblyScript views of src/compiler/plan-format.ts
 //   ts      tsc → dist/esm, then one CommonJS bundle → dist/cjs
 //   wasm    asc → dist/sessionflow.wasm (SIMD128) and dist/sessionflow-relaxed.wasm (relaxed SIMD)
-//   native  cmake-js → build/Release/sessionflow.node; when it cannot be built
-//           (no compiler, no cmake) the library runs on wasm, said once on stderr.
+//   native  cmake-js → build/Release/sessionflow.node, copied to
+//           prebuilds/<platform>-<arch>/sessionflow.node for `npm pack`; when it
+//           cannot be built (no compiler, no cmake) the library runs on wasm,
+//           said once on stderr.
 // Set SESSIONFLOW_REQUIRE_NATIVE=1 to make a failed native build fatal.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -54,7 +56,13 @@ const steps = {
 
   native: () => {
     const result = run(process.execPath, [bin('cmake-js', 'bin/cmake-js'), 'build', '--log-level', 'warn'], { quiet: true });
-    if (result.ok) return;
+    if (result.ok) {
+      // The packed tarball carries this platform's addon, so installs need no compiler.
+      const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+      mkdirSync(prebuilds, { recursive: true });
+      copyFileSync(join(root, 'build/Release/sessionflow.node'), join(prebuilds, 'sessionflow.node'));
+      return;
+    }
     if (process.env.SESSIONFLOW_REQUIRE_NATIVE === '1') {
       console.error(result.output);
       console.error('sessionflow: the native addon failed to build and SESSIONFLOW_REQUIRE_NATIVE=1.');

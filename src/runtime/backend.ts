@@ -1,7 +1,8 @@
 /**
  * The contract between a Session and the engine that runs its plans. Two
  * implementations: the C++ addon (native-backend.ts) and the AssemblyScript
- * module (wasm-backend.ts). A run crosses into the backend once.
+ * module (wasm-core.ts, loaded by wasm-backend.ts in Node and wasm-browser.ts
+ * in browsers). A run crosses into the backend once.
  */
 import type { StatusCode } from '../compiler/plan-format.js';
 
@@ -52,7 +53,12 @@ export interface BackendSession {
    * the caller. A failure leaves the session usable.
    */
   run(plan: BackendPlan, feeds: readonly Uint8Array[]): ArrayBuffer[] | RunFailure;
-  /** Frees the arena, the variables and every plan. Idempotent. */
+  /**
+   * `run` as a Promise. Native copies the feeds and runs on a worker thread
+   * (nothing else may touch the session until it settles); wasm runs at once.
+   */
+  runAsync(plan: BackendPlan, feeds: readonly Uint8Array[]): Promise<ArrayBuffer[] | RunFailure>;
+  /** Frees the arena, the variables and every plan (after an in-flight runAsync). Idempotent. */
   close(): void;
 }
 

@@ -7,6 +7,7 @@
  *   sess.run(init);
  *   sess.run(v);                 // NDArray
  *   sess.run([a, { b }], { x: 1 }); // [NDArray, { b: NDArray }]
+ *   await sess.runAsync(v);      // the same, off the main thread on native
  */
 import { getDefaultGraph } from '../graph/default-graph.js';
 import type { Graph } from '../graph/graph.js';
@@ -24,7 +25,7 @@ import {
   FailedPreconditionError, InternalError, InvalidArgumentError, OpError, ResourceExhaustedError, RuntimeError, nodeSuffix,
 } from './errors.js';
 import { normalizeFeeds, type Feeds } from './feeds.js';
-import { flattenFetches, type FetchResult, type Fetches } from './fetches.js';
+import { flattenFetches, type FetchResult, type Fetches, type FlatFetches } from './fetches.js';
 import { NDArray } from './ndarray.js';
 
 export interface SessionOptions {
@@ -57,6 +58,9 @@ export class Session {
   private readonly engine: BackendSession;
   private readonly plans = new Map<string, CachedPlan>();
   private closed = false;
+  /** runAsync calls not yet settled; they run one after another, in call order. */
+  private pending = 0;
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly fuse: boolean;
   /** Seeds the session's unseeded random ops: each session draws its own numbers. */
   private readonly randomSeed = Math.floor(Math.random() * 2 ** 31);
@@ -75,18 +79,40 @@ export class Session {
    * the fetched values in the fetches' structure (null for operations).
    */
   run<F extends Fetches>(fetches: F, feeds?: Feeds): FetchResult<F> {
+    this.checkIdle('run');
+    const { flat, plan, bytes } = this.prepare(fetches, feeds);
+    return this.finish(flat, plan, this.engine.run(plan.loaded!, bytes)) as FetchResult<F>;
+  }
+
+  /**
+   * `run` as a Promise. On native the plan runs on a libuv worker thread, so
+   * the event loop stays free; on wasm it runs at once (the promise carries
+   * the result). Calls on one session run one at a time in call order, and
+   * `run`/`explain` throw while any is pending. Fetches and feeds are read at
+   * the call; close() lets the run in flight finish and rejects the queued ones.
+   */
+  runAsync<F extends Fetches>(fetches: F, feeds?: Feeds): Promise<FetchResult<F>> {
+    if (this.closed) return Promise.reject(new RuntimeError('Attempted to use a closed Session.'));
+    let flat: FlatFetches, fed: [Tensor, HostValue][];
+    try {
+      flat = flattenFetches(fetches, this.graph);
+      fed = normalizeFeeds(feeds, this.graph); // copies the values: later changes by the caller do not leak in
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // An idle session starts the run now (so a close() right after lets it finish); else it waits its turn.
+    const started = this.pending++ === 0 ? this.runQueued(flat, fed) : this.queue.then(() => this.runQueued(flat, fed));
+    const result: Promise<unknown> = started.finally(() => { this.pending--; });
+    this.queue = result.catch(() => undefined);
+    return result as Promise<FetchResult<F>>;
+  }
+
+  /** One runAsync when its turn comes: compile (on this thread), then run on the backend. */
+  private async runQueued(flat: FlatFetches, fed: [Tensor, HostValue][]): Promise<unknown> {
     if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
-    const flat = flattenFetches(fetches, this.graph);
-    const fed = normalizeFeeds(feeds, this.graph);
     const plan = this.planFor(flat.tensors, flat.targets, fed);
     plan.loaded ??= this.load(plan.compiled);
-    const result = this.engine.run(plan.loaded, fed.map(([, value]) => bytesOf(value)));
-    if (isRunFailure(result)) throw runError(plan.compiled, result);
-    const arrays = result.map((buffer, i) => {
-      const { dtype, shape } = plan.compiled.fetchSpecs[i];
-      return new NDArray(dtype.view(buffer), shape, dtype);
-    });
-    return flat.rebuild(arrays) as FetchResult<F>;
+    return this.finish(flat, plan, await this.engine.runAsync(plan.loaded, fed.map(([, value]) => bytesOf(value))));
   }
 
   /**
@@ -94,7 +120,7 @@ export class Session {
    * fused, buffer sizes and arena bytes. Compiles (and caches) without running.
    */
   explain(fetches: Fetches, feeds?: Feeds): PlanExplanation {
-    if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
+    this.checkIdle('explain');
     const flat = flattenFetches(fetches, this.graph);
     return explainPlan(this.planFor(flat.tensors, flat.targets, normalizeFeeds(feeds, this.graph)).compiled);
   }
@@ -109,6 +135,32 @@ export class Session {
   }
 
   [Symbol.dispose](): void { this.close(); }
+
+  private checkIdle(method: string): void {
+    if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
+    if (this.pending > 0) {
+      throw new RuntimeError(`Session.${method}() was called while ${this.pending} runAsync() call(s) on this session are pending: ` +
+        'runs on one session are serialized, so await them first (or use another Session).');
+    }
+  }
+
+  private prepare(fetches: Fetches, feeds: Feeds | undefined) {
+    const flat = flattenFetches(fetches, this.graph);
+    const fed = normalizeFeeds(feeds, this.graph);
+    const plan = this.planFor(flat.tensors, flat.targets, fed);
+    plan.loaded ??= this.load(plan.compiled);
+    return { flat, plan, bytes: fed.map(([, value]) => bytesOf(value)) };
+  }
+
+  /** The fetched buffers as NDArrays in the fetches' structure, or the run's error. */
+  private finish(flat: FlatFetches, plan: CachedPlan, result: ArrayBuffer[] | RunFailure): unknown {
+    if (isRunFailure(result)) throw runError(plan.compiled, result);
+    const arrays = result.map((buffer, i) => {
+      const { dtype, shape } = plan.compiled.fetchSpecs[i];
+      return new NDArray(dtype.view(buffer), shape, dtype);
+    });
+    return flat.rebuild(arrays);
+  }
 
   private planFor(tensors: Tensor[], targets: Operation[], fed: [Tensor, HostValue][]): CachedPlan {
     const key = [
