@@ -66,8 +66,10 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
                         InstanceAccessor("closed", &NativeSession::closed, nullptr)});
   }
 
+  // new NativeSession(intraOpThreads), called by createSession only.
   explicit NativeSession(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<NativeSession>(info), session_(std::make_unique<Session>()) {}
+      : Napi::ObjectWrap<NativeSession>(info),
+        session_(std::make_unique<Session>(info.Length() > 0 ? int32_arg(info[0], "the thread count") : 0)) {}
 
  private:
   Session& open_session(Napi::Env env) {
@@ -181,13 +183,13 @@ class SessionflowAddon : public Napi::Addon<SessionflowAddon> {
     if (!config.IsUndefined() && !config.IsObject()) {
       throw Napi::TypeError::New(env, "sessionflow: createSession(config) takes an object");
     }
+    int32_t threads = 0;
     if (config.IsObject()) {
-      Napi::Value threads = config.As<Napi::Object>().Get("intraOpParallelismThreads");
-      if (!threads.IsUndefined() && int32_arg(threads, "intraOpParallelismThreads") < 0) {
-        throw Napi::RangeError::New(env, "sessionflow: intraOpParallelismThreads must be 0 or more");
-      }
+      Napi::Value value = config.As<Napi::Object>().Get("intraOpParallelismThreads");
+      if (!value.IsUndefined()) threads = int32_arg(value, "intraOpParallelismThreads");
+      if (threads < 0) throw Napi::RangeError::New(env, "sessionflow: intraOpParallelismThreads must be 0 or more");
     }
-    return session_class_.New({});
+    return session_class_.New({Napi::Number::New(env, threads)});
   }
 
   Napi::FunctionReference session_class_;

@@ -1,0 +1,120 @@
+// GEMM self-check and benchmark for the native backend (not built by default):
+//   npx cmake-js build --target sessionflow_gemm_bench
+//   ./build/Release/sessionflow_gemm_bench [runs]
+// First checks every micro-kernel this CPU can run against a float64
+// reference on sizes that cross every block edge, in all four transpose
+// combinations; then times C = A B (packing A and B every run, as for fed
+// operands) and prints the median GFLOP/s per size and thread count.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "arena.h"
+#include "format.h"
+#include "kernels/gemm.h"
+
+namespace {
+
+using sf::GemmArch;
+using sf::GemmDims;
+
+struct Buffers {
+  sf::AlignedBuffer a, b, c, pa, pb;
+};
+
+float* floats(sf::AlignedBuffer& buffer, int64_t n) {
+  if (!buffer.reserve(static_cast<size_t>(n) * sizeof(float))) std::abort();
+  return reinterpret_cast<float*>(buffer.data());
+}
+
+void fill(float* x, int64_t n, uint32_t seed) {
+  for (int64_t i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    x[i] = static_cast<float>(seed >> 8) / 16777216.0f - 0.5f;
+  }
+}
+
+// C = op(A) op(B) through pack and compute; returns C.
+float* multiply(const GemmArch& arch, Buffers& bufs, const GemmDims& d, bool ta, bool tb, sf::ThreadPool& pool) {
+  float* pa = floats(bufs.pa, sf::gemm_packed_a_floats(arch, d));
+  float* pb = floats(bufs.pb, sf::gemm_packed_b_floats(arch, d));
+  sf::gemm_pack_a(arch, reinterpret_cast<float*>(bufs.a.data()), ta, d, pa, &pool);
+  sf::gemm_pack_b(arch, reinterpret_cast<float*>(bufs.b.data()), tb, d, pb, &pool);
+  float* c = reinterpret_cast<float*>(bufs.c.data());
+  sf::gemm_compute(arch, pa, pb, c, d, sf::GemmEpilogue{nullptr, sf::UnaryOp::Identity, 0.0f}, &pool);
+  return c;
+}
+
+bool check(const GemmArch& arch, const GemmDims& d, bool ta, bool tb, sf::ThreadPool& pool) {
+  Buffers bufs;
+  float* a = floats(bufs.a, d.m * d.k);
+  float* b = floats(bufs.b, d.k * d.n);
+  floats(bufs.c, d.m * d.n);
+  fill(a, d.m * d.k, 1);
+  fill(b, d.k * d.n, 2);
+  const float* c = multiply(arch, bufs, d, ta, tb, pool);
+  double worst = 0;
+  for (int64_t i = 0; i < d.m; ++i) {
+    for (int64_t j = 0; j < d.n; ++j) {
+      double sum = 0, mag = 0;
+      for (int64_t p = 0; p < d.k; ++p) {
+        double x = ta ? a[p * d.m + i] : a[i * d.k + p];
+        double y = tb ? b[j * d.k + p] : b[p * d.n + j];
+        sum += x * y;
+        mag += std::fabs(x * y);
+      }
+      worst = std::max(worst, std::fabs(c[i * d.n + j] - sum) / (mag + 1e-30));
+    }
+  }
+  bool ok = worst < 1e-5;
+  if (!ok) std::printf("FAIL %s %lldx%lldx%lld ta=%d tb=%d rel err %g\n", arch.name, static_cast<long long>(d.m),
+                       static_cast<long long>(d.n), static_cast<long long>(d.k), ta, tb, worst);
+  return ok;
+}
+
+double median_gflops(const GemmArch& arch, int64_t size, bool tb, int32_t threads, int runs) {
+  GemmDims d{size, size, size};
+  Buffers bufs;
+  fill(floats(bufs.a, size * size), size * size, 3);
+  fill(floats(bufs.b, size * size), size * size, 4);
+  floats(bufs.c, size * size);
+  sf::ThreadPool pool(threads);
+  std::vector<double> rates;
+  for (int r = 0; r < runs + 2; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    multiply(arch, bufs, d, false, tb, pool);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (r >= 2) rates.push_back(2.0 * size * size * size / seconds * 1e-9);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = argc > 1 ? std::atoi(argv[1]) : 21;
+  const GemmArch* archs[3];
+  int32_t count = sf::gemm_archs_available(archs, 3);
+  bool ok = true;
+  sf::ThreadPool three(3);
+  const int64_t sizes[][3] = {{1, 1, 1}, {13, 33, 257}, {97, 70, 513}, {25, 300, 31}, {200, 17, 600}, {0, 5, 3}, {4, 0, 2}};
+  for (int32_t i = 0; i < count; ++i) {
+    for (const auto& s : sizes) {
+      for (int t = 0; t < 4; ++t) ok = check(*archs[i], GemmDims{s[0], s[1], s[2]}, t & 1, t & 2, three) && ok;
+    }
+  }
+  std::printf("self-check: %s (%d micro-kernels; using %s)\n", ok ? "ok" : "FAILED", count, sf::gemm_arch().name);
+  const GemmArch& arch = sf::gemm_arch();
+  const struct { int64_t size; bool tb; } cases[] = {{256, false}, {512, false}, {1024, false}, {1024, true}};
+  for (int32_t threads : {1, 2}) {
+    for (const auto& c : cases) {
+      std::printf("%-8s %4lld%s threads=%d: %6.1f GFLOP/s\n", arch.name, static_cast<long long>(c.size), c.tb ? "T" : " ",
+                  threads, median_gflops(arch, c.size, c.tb, threads, runs));
+    }
+  }
+  return ok ? 0 : 1;
+}
