@@ -452,3 +452,170 @@ describe('native backend: kernels', () => {
     expect(i32(fetchAll(spec, [x])[0])).toEqual(expected);
   });
 });
+
+/** Deterministic values in [-1, 1). */
+function seeded(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return new Float32Array(n).map(() => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 31 - 1);
+}
+
+function transposed(x: Float32Array, rows: number, cols: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) y[j * rows + i] = x[i * cols + j];
+  return y;
+}
+
+const f32bits = (x: number) => new Int32Array(new Float32Array([x]).buffer)[0];
+
+/** Runs a plan in a fresh session with `threads` intra-op threads. */
+function fetchWith(threads: number, spec: PlanSpec, feeds: TypedArray[] = []): ArrayBuffer[] {
+  const session = backend.createSession({ intraOpParallelismThreads: threads });
+  try {
+    const result = session.run(session.loadPlan(encoded(spec)), feeds.map(bytesOf));
+    if (isRunFailure(result)) throw new Error(`run failed: ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    session.close();
+  }
+}
+
+describe('native backend: GEMM', () => {
+  // Crosses every blocking edge of the micro-kernels in use (tiles of 4..14 rows
+  // and 16 or 32 columns, 256-deep k-blocks, 96 x 256 tasks), with partial tiles.
+  const [m, n, k] = [97, 290, 515];
+  const A = seeded(m * k, 1);
+  const B = seeded(k * n, 2);
+  const bias = seeded(n, 3);
+  const [product, magnitude] = (() => {
+    const c = new Float64Array(m * n);
+    const mag = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) {
+      const a = A[i * k + p];
+      for (let j = 0; j < n; j++) {
+        c[i * n + j] += a * B[p * n + j];
+        mag[i * n + j] += Math.abs(a * B[p * n + j]);
+      }
+    }
+    return [c, mag];
+  })();
+  const alpha = 0.3;
+  const activations: [string, number, (x: number) => number][] = [
+    ['Identity', UnaryOp.Identity, (x) => x],
+    ['Relu', UnaryOp.Relu, (x) => Math.max(x, 0)],
+    ['Relu6', UnaryOp.Relu6, (x) => Math.min(Math.max(x, 0), 6)],
+    ['Sigmoid', UnaryOp.Sigmoid, (x) => 1 / (1 + Math.exp(-x))],
+    ['Tanh', UnaryOp.Tanh, Math.tanh],
+    ['Elu', UnaryOp.Elu, (x) => (x > 0 ? x : Math.expm1(x))],
+    ['LeakyRelu', UnaryOp.LeakyRelu, (x) => (x >= 0 ? x : Math.fround(alpha) * x)],
+  ];
+  const matmulSpec = (ta: number, tb: number, act: number, withBias: boolean): PlanSpec => ({
+    buffers: [
+      { dtype: float32, shape: ta ? [k, m] : [m, k] }, { dtype: float32, shape: tb ? [n, k] : [k, n] },
+      { dtype: float32, shape: [m, n] }, { dtype: float32, shape: [n], data: bias },
+    ],
+    steps: [[Kernel.MatMul, withBias ? [0, 1, 3] : [0, 1], [2], [ta, tb, act, f32bits(alpha), -1]]],
+    feeds: [0, 1], fetches: [2],
+  });
+
+  /** actual ≈ f(sign * A.B (+ bias)). */
+  function expectClose(actual: Float32Array, f: (x: number) => number, withBias: boolean, sign = 1): void {
+    let worst = 0;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      const at = i * n + j;
+      const expected = f(sign * product[at] + (withBias ? bias[j] : 0));
+      // float32 summation error, the bias add and the activation's own rounding
+      const tolerance = 2e-6 * (magnitude[at] + 1) + 2e-7 * Math.abs(expected);
+      worst = Math.max(worst, Math.abs(actual[at] - expected) / tolerance);
+    }
+    expect(worst).toBeLessThan(1);
+  }
+
+  for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+    const feeds = [ta ? transposed(A, m, k) : A, tb ? transposed(B, k, n) : B];
+    it.each(activations)(`transA=${ta} transB=${tb}: bias + %s against a float64 reference`, (_name, act, f) => {
+      expectClose(new Float32Array(fetchAll(matmulSpec(ta, tb, act, true), feeds)[0]), f, true);
+    });
+    it(`transA=${ta} transB=${tb}: no bias, 3-attr form`, () => {
+      const spec = matmulSpec(ta, tb, UnaryOp.Identity, false);
+      spec.steps[0][3] = [ta, tb, UnaryOp.Identity];
+      expectClose(new Float32Array(fetchAll(spec, feeds)[0]), (x) => x, false);
+    });
+  }
+
+  it('gives bit-identical results with 1, 2 and 3 threads', () => {
+    const spec = matmulSpec(0, 1, UnaryOp.Tanh, true);
+    const feeds = [A, transposed(B, k, n)];
+    const [one, two, three] = [1, 2, 3].map((t) => new Uint8Array(fetchWith(t, spec, feeds)[0]));
+    expect(Buffer.compare(one, two)).toBe(0);
+    expect(Buffer.compare(one, three)).toBe(0);
+  });
+
+  it('multiplies degenerate shapes: k = 0 gives the bias, m or n = 0 nothing', () => {
+    const spec = (mm: number, kk: number, nn: number): PlanSpec => ({
+      buffers: [
+        { dtype: float32, shape: [mm, kk] }, { dtype: float32, shape: [kk, nn] }, { dtype: float32, shape: [mm, nn] },
+        { dtype: float32, shape: [nn], data: new Float32Array(nn).fill(-2) },
+      ],
+      steps: [[Kernel.MatMul, [0, 1, 3], [2], [0, 0, UnaryOp.Relu6, 0, -1]]], feeds: [0, 1], fetches: [2],
+    });
+    expect(Array.from(new Float32Array(fetchAll(spec(2, 0, 3), [new Float32Array(0), new Float32Array(0)])[0]))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(fetchAll(spec(0, 4, 3), [new Float32Array(0), new Float32Array(12)])[0].byteLength).toBe(0);
+    expect(fetchAll(spec(3, 4, 0), [new Float32Array(12), new Float32Array(0)])[0].byteLength).toBe(0);
+  });
+
+  it('packs a constant B once and reuses it across runs', () => {
+    const spec: PlanSpec = {
+      buffers: [{ dtype: float32, shape: [m, k] }, { dtype: float32, shape: [k, n], data: B }, { dtype: float32, shape: [m, n] }],
+      steps: [[Kernel.MatMul, [0, 1], [2], [0, 0, UnaryOp.Identity]]], feeds: [0], fetches: [2],
+    };
+    const session = backend.createSession({});
+    const plan = session.loadPlan(encoded(spec));
+    for (const scale of [1, -2]) {
+      const result = session.run(plan, [bytesOf(A.map((x) => x * scale))]) as ArrayBuffer[];
+      expectClose(new Float32Array(result[0]), (x) => x * scale, false);
+    }
+    session.close();
+  });
+
+  describe('with B read from a variable (bVar)', () => {
+    const vars = [{ slot: 4, dtype: float32, shape: [n, k] }];
+    const assign: PlanSpec = {
+      buffers: [{ dtype: float32, shape: [n, k] }], vars, feeds: [0], fetches: [],
+      steps: [[Kernel.VarAssign, [0], [], [0, AssignMode.Assign]]],
+    };
+    const addTo: PlanSpec = { ...assign, steps: [[Kernel.VarAssign, [0], [], [0, AssignMode.Add]]] };
+    const multiply: PlanSpec = {
+      buffers: [{ dtype: float32, shape: [m, k] }, { dtype: float32, shape: [m, n] }, { dtype: float32, shape: [n], data: bias }],
+      vars, feeds: [0], fetches: [1],
+      steps: [[Kernel.MatMul, [0, 2], [1], [0, 1, UnaryOp.Relu, 0, 0]]],
+    };
+    const Bt = transposed(B, k, n);
+
+    it('reads the variable, and sees every later write to it', () => {
+      const session = backend.createSession({ intraOpParallelismThreads: 2 });
+      const [set, add, mul] = [assign, addTo, multiply].map((p) => session.loadPlan(encoded(p)));
+      expect(session.run(mul, [bytesOf(A)])).toEqual({ status: Status.UninitializedVariable, step: 0, arg: 0 });
+      const product = () => new Float32Array((session.run(mul, [bytesOf(A)]) as ArrayBuffer[])[0]);
+      session.run(set, [bytesOf(Bt)]);
+      expectClose(product(), (x) => Math.max(x, 0), true);
+      expectClose(product(), (x) => Math.max(x, 0), true);
+      session.run(set, [bytesOf(Bt.map((x) => -x))]);
+      expectClose(product(), (x) => Math.max(x, 0), true, -1);
+      session.run(add, [bytesOf(Bt.map((x) => 2 * x))]);
+      expectClose(product(), (x) => Math.max(x, 0), true);
+      session.close();
+    });
+
+    it('rejects a bVar outside the var table or an operand count that does not fit', () => {
+      const session = backend.createSession({});
+      const bad = (attrs: number[], inputs = [0, 2]) =>
+        encoded({ ...multiply, steps: [[Kernel.MatMul, inputs, [1], attrs]] });
+      expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0, 1])), 'INVALID_PLAN');
+      expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0, -2])), 'INVALID_PLAN');
+      expectCode(() => session.loadPlan(bad([0, 0, UnaryOp.Relu, 0, 0])), 'INVALID_PLAN');
+      expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0, 0], [0, 2, 2])), 'INVALID_PLAN');
+      expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0])), 'INVALID_PLAN');
+      session.close();
+    });
+  });
+});

@@ -1,4 +1,4 @@
-// The portable micro-kernel: plain C++ over a 4 x 16 tile that compilers
+// The portable micro-kernel: plain C++ over a 4 x 8 tile that compilers
 // keep in vector registers (SSE2 on baseline x86-64, NEON on arm64). Used
 // when the CPU has neither AVX-512 nor AVX2 + FMA, and on other machines.
 #include "kernels/gemm_kernels.h"
@@ -7,9 +7,9 @@ namespace sf {
 namespace {
 
 constexpr int MR = 4;
-constexpr int NR = 16;
+constexpr int NR = 8;
 
-void kernel_4x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void kernel_4x8(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i) {
@@ -25,7 +25,7 @@ void kernel_4x16(int64_t kc, const float* a, const float* b, float* c, int64_t l
   }
 }
 
-const GemmArch ARCH = {"portable", MR, NR, kernel_4x16};
+const GemmArch ARCH = {"portable", MR, NR, kernel_4x8};
 
 }  // namespace
 
