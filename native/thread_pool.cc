@@ -9,6 +9,7 @@ namespace {
 // True on a pool worker and on a caller while its job runs: a nested
 // parallel_for then runs inline instead of waiting on itself.
 thread_local bool inside_job = false;
+thread_local int32_t worker_index = 0;  // 0 on any thread that is not a worker
 
 // More threads than this only adds contention on any machine we target.
 constexpr int32_t MAX_THREADS = 256;
@@ -42,7 +43,7 @@ bool ThreadPool::start_workers() {
   if (!workers_.empty()) return true;
   try {
     workers_.reserve(static_cast<size_t>(size_ - 1));
-    for (int32_t i = 1; i < size_; ++i) workers_.emplace_back([this] { worker_main(); });
+    for (int32_t i = 1; i < size_; ++i) workers_.emplace_back([this, i] { worker_main(i); });
   } catch (const std::exception&) {
     // Keep whatever started; a partial pool still works.
   }
@@ -91,8 +92,11 @@ void ThreadPool::drain() {
   }
 }
 
-void ThreadPool::worker_main() {
+int32_t ThreadPool::thread_index() { return worker_index; }
+
+void ThreadPool::worker_main(int32_t index) {
   inside_job = true;
+  worker_index = index;
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {

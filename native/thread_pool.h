@@ -39,6 +39,10 @@ class ThreadPool {
   // The number of threads a parallel_for may use, the caller included.
   int32_t size() const { return size_; }
 
+  // Inside a chunk: which thread runs it, in [0, size()) (0 is the caller),
+  // so a kernel can give each thread its own slice of scratch memory.
+  static int32_t thread_index();
+
   template <class F>
   void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& fn) {
     using Fn = std::remove_reference_t<F>;
@@ -56,7 +60,7 @@ class ThreadPool {
   void run(int64_t begin, int64_t end, int64_t grain, ChunkFn fn);
   void run_inline(int64_t begin, int64_t end, int64_t grain, ChunkFn fn);
   bool start_workers();
-  void worker_main();
+  void worker_main(int32_t index);
   void drain();
 
   const int32_t size_;
