@@ -619,3 +619,157 @@ describe('native backend: GEMM', () => {
     });
   });
 });
+
+describe('native backend: Reduce', () => {
+  const EPS = 2 ** -24;
+  const reduceSpec = (op: number, dtype: DType, outer: number, n: number, inner: number): PlanSpec => ({
+    buffers: [{ dtype, shape: [outer, n, inner] }, { dtype, shape: [outer, inner] }],
+    steps: [[Kernel.Reduce, [0], [1], [op, outer, n, inner]]], feeds: [0], fetches: [1],
+  });
+
+  /** float64 sums of x as [outer, n, inner], and the sums of |x|. */
+  function reference(x: Float32Array, outer: number, n: number, inner: number): [Float64Array, Float64Array] {
+    const sum = new Float64Array(outer * inner);
+    const abs = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) {
+      const v = x[(o * n + k) * inner + i];
+      sum[o * inner + i] += v;
+      abs[o * inner + i] += Math.abs(v);
+    }
+    return [sum, abs];
+  }
+
+  // Rows (inner = 1), one long row split over threads, wide and narrow columns.
+  const shapes: [string, number, number, number][] = [
+    ['one long row', 1, (1 << 22) + 77, 1],
+    ['many rows', 300, 5001, 1],
+    ['wide columns', 2, 20011, 300],
+    ['narrow columns', 3, (1 << 19) + 5, 3],
+  ];
+  it.each(shapes)('sums %s with error growing like log n', (_name, outer, n, inner) => {
+    // Values near 1 make a serial float32 sum drift by far more than the bound.
+    const x = seeded(outer * n * inner, 7).map((v) => 1 + v / 4);
+    const [sum, abs] = reference(x, outer, n, inner);
+    const y = new Float32Array(fetchAll(reduceSpec(ReduceOp.Sum, float32, outer, n, inner), [x])[0]);
+    const mean = new Float32Array(fetchAll(reduceSpec(ReduceOp.Mean, float32, outer, n, inner), [x])[0]);
+    const bound = (at: number) => 2 * Math.log2(n) * EPS * abs[at];
+    for (let at = 0; at < outer * inner; at++) {
+      expect(Math.abs(y[at] - sum[at])).toBeLessThan(bound(at));
+      expect(Math.abs(mean[at] - sum[at] / n)).toBeLessThan(bound(at) / n + EPS * Math.abs(sum[at] / n));
+    }
+  });
+
+  it.each(shapes)('gives bit-identical %s with 1, 2 and 3 threads', (_name, outer, n, inner) => {
+    const x = seeded(outer * n * inner, 8);
+    for (const op of [ReduceOp.Sum, ReduceOp.Prod, ReduceOp.Max]) {
+      const spec = reduceSpec(op, float32, outer, n, inner);
+      const [one, two, three] = [1, 2, 3].map((t) => new Uint8Array(fetchWith(t, spec, [x])[0]));
+      expect(Buffer.compare(one, two)).toBe(0);
+      expect(Buffer.compare(one, three)).toBe(0);
+    }
+  });
+
+  it('propagates NaN through Max and Min on rows and columns', () => {
+    const n = 1000;
+    const x = seeded(2 * n * 40, 9);
+    x[(1 * n + 517) * 40 + 13] = NaN; // outer 1, column 13
+    for (const op of [ReduceOp.Max, ReduceOp.Min]) {
+      const cols = new Float32Array(fetchAll(reduceSpec(op, float32, 2, n, 40), [x])[0]);
+      const pick = op === ReduceOp.Max ? Math.max : Math.min;
+      for (let o = 0; o < 2; o++) for (let i = 0; i < 40; i++) {
+        let expected = op === ReduceOp.Max ? -Infinity : Infinity;
+        for (let k = 0; k < n; k++) expected = pick(expected, x[(o * n + k) * 40 + i]);
+        expect(cols[o * 40 + i]).toBe(Math.fround(expected));
+      }
+      const rows = new Float32Array(fetchAll(reduceSpec(op, float32, 80, n, 1), [x])[0]);
+      for (let r = 0; r < 80; r++) {
+        let expected = op === ReduceOp.Max ? -Infinity : Infinity;
+        for (let k = 0; k < n; k++) expected = pick(expected, x[r * n + k]);
+        expect(rows[r]).toBe(Math.fround(expected));
+      }
+    }
+  });
+
+  it('folds int32 (wrapping) and bool exactly on rows and columns', () => {
+    const [outer, n, inner] = [3, 4099, 37];
+    const x = new Int32Array(outer * n * inner).map((_, k) => ((k * 2654435761) | 0) >> 3);
+    const sums = new Int32Array(outer * inner);
+    const maxima = new Int32Array(outer * inner).fill(-(2 ** 31));
+    for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) {
+      const v = x[(o * n + k) * inner + i];
+      sums[o * inner + i] = (sums[o * inner + i] + v) | 0;
+      maxima[o * inner + i] = Math.max(maxima[o * inner + i], v);
+    }
+    expect(new Int32Array(fetchAll(reduceSpec(ReduceOp.Sum, int32, outer, n, inner), [x])[0])).toEqual(sums);
+    expect(new Int32Array(fetchAll(reduceSpec(ReduceOp.Max, int32, outer, n, inner), [x])[0])).toEqual(maxima);
+    const rowSum = new Int32Array(fetchAll(reduceSpec(ReduceOp.Sum, int32, 1, x.length, 1), [x])[0])[0];
+    expect(rowSum).toBe(x.reduce((s, v) => (s + v) | 0, 0));
+    const flags = new Uint8Array(outer * n * inner).map((_, k) => (k % 1013 === 5 ? 1 : 0));
+    const any = new Uint8Array(fetchAll(reduceSpec(ReduceOp.Any, bool, outer, n, inner), [flags])[0]);
+    const all = new Uint8Array(fetchAll(reduceSpec(ReduceOp.All, bool, outer, n, inner), [flags.map((f) => 1 - f)])[0]);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+      let found = 0;
+      for (let k = 0; k < n; k++) found |= flags[(o * n + k) * inner + i];
+      expect(any[o * inner + i]).toBe(found);
+      expect(all[o * inner + i]).toBe(1 - found);
+    }
+  });
+});
+
+describe('native backend: Transpose', () => {
+  /** The JS reference: y[idx] = x[idx permuted back]. */
+  function transposeRef<T extends TypedArray>(x: T, shape: number[], perm: number[]): T {
+    const outShape = perm.map((p) => shape[p]);
+    const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+    const y = x.slice() as T;
+    const index = new Array(outShape.length).fill(0);
+    for (let o = 0; o < x.length; o++) {
+      let from = 0;
+      for (let d = 0; d < perm.length; d++) from += index[d] * strides[perm[d]];
+      y[o] = x[from];
+      for (let d = outShape.length - 1; d >= 0 && ++index[d] === outShape[d]; d--) index[d] = 0;
+    }
+    return y;
+  }
+
+  const transposeSpec = (dtype: DType, shape: number[], perm: number[]): PlanSpec => ({
+    buffers: [{ dtype, shape }, { dtype, shape: perm.map((p) => shape[p]) }],
+    steps: [[Kernel.Transpose, [0], [1], perm]], feeds: [0], fetches: [1],
+  });
+
+  const cases: [number[], number[]][] = [
+    [[517, 1031], [1, 0]],
+    [[64, 64], [1, 0]],
+    [[3, 70, 45], [0, 2, 1]],
+    [[3, 70, 45], [2, 1, 0]],
+    [[3, 70, 45], [1, 0, 2]],
+    [[5, 1, 33, 40], [2, 3, 1, 0]],
+    [[2, 3, 35, 33], [0, 3, 1, 2]],
+    [[4, 6, 5, 7, 3], [4, 2, 0, 3, 1]],
+    [[1, 1, 130], [2, 0, 1]],
+    [[7, 0, 3], [2, 1, 0]],
+  ];
+  it.each(cases)('transposes %j by %j for float32, int32 and bool', (shape, perm) => {
+    const count = shape.reduce((a, b) => a * b, 1);
+    const f = seeded(count, 11);
+    f[0] = NaN;
+    const i = new Int32Array(count).map((_, k) => k * 7919);
+    const b = new Uint8Array(count).map((_, k) => k % 3 & 1);
+    for (const [dtype, x] of [[float32, f], [int32, i], [bool, b]] as [DType, TypedArray][]) {
+      const y = fetchAll(transposeSpec(dtype, shape, perm), [x])[0];
+      const expected = transposeRef(x, shape, perm);
+      expect(Buffer.compare(new Uint8Array(y), bytesOf(expected))).toBe(0);
+    }
+  });
+
+  it('gives the same bytes with 1, 2 and 3 threads', () => {
+    const shape = [3, 300, 257];
+    const x = seeded(shape[0] * shape[1] * shape[2], 12);
+    for (const perm of [[0, 2, 1], [2, 0, 1]]) {
+      const expected = bytesOf(transposeRef(x, shape, perm));
+      for (const threads of [1, 2, 3]) {
+        expect(Buffer.compare(new Uint8Array(fetchWith(threads, transposeSpec(float32, shape, perm), [x])[0]), expected)).toBe(0);
+      }
+    }
+  });
+});
