@@ -110,6 +110,27 @@ Rate measure(const GemmArch& arch, int64_t size, bool tb, int32_t threads, int r
   return Rate{rates[rates.size() / 2], rates.back(), cpu_rates[cpu_rates.size() / 2]};
 }
 
+// Median milliseconds to pack A [size, size] and B^T [size, size]: the
+// per-run overhead of a GEMM whose operands are both fed.
+double pack_ms(const GemmArch& arch, int64_t size, int runs) {
+  GemmDims d{size, size, size};
+  Buffers bufs;
+  fill(floats(bufs.a, size * size), size * size, 5);
+  fill(floats(bufs.b, size * size), size * size, 6);
+  float* pa = floats(bufs.pa, sf::gemm_packed_a_floats(arch, d));
+  float* pb = floats(bufs.pb, sf::gemm_packed_b_floats(arch, d));
+  sf::ThreadPool pool(1);
+  std::vector<double> times;
+  for (int r = 0; r < runs + 1; ++r) {
+    double start = cpu_seconds();
+    sf::gemm_pack_a(arch, reinterpret_cast<float*>(bufs.a.data()), false, d, pa, &pool);
+    sf::gemm_pack_b(arch, reinterpret_cast<float*>(bufs.b.data()), true, d, pb, &pool);
+    if (r > 0) times.push_back((cpu_seconds() - start) * 1e3);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,6 +147,7 @@ int main(int argc, char** argv) {
   }
   std::printf("self-check: %s (%d micro-kernels; using %s)\n", ok ? "ok" : "FAILED", count, sf::gemm_arch().name);
   const GemmArch& arch = sf::gemm_arch();
+  std::printf("packing A and B^T at 1024: %.2f ms of CPU time\n", pack_ms(arch, 1024, runs));
   const struct { int64_t size; bool tb; } cases[] = {{256, false}, {512, false}, {1024, false}, {1024, true}};
   for (int32_t threads : {1, 2}) {
     for (const auto& c : cases) {

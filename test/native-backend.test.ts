@@ -4,6 +4,7 @@
  * checks, and a few kernels checked against hand-computed values. The
  * conformance suite covers every kernel on both backends.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { encodePlan, alignUp } from '../src/compiler/encode.js';
 import { byteSize, type PlanIR, type PlanBuffer } from '../src/compiler/plan.js';
@@ -273,6 +274,23 @@ describe('native backend: sessions', () => {
     expect(session.run(plan, feeds([0, 2]))).toEqual({ status: Status.IntegerDivisionByZero, step: 0, arg: 0 });
     expect(Array.from(new Int32Array((session.run(plan, feeds([2, 2])) as ArrayBuffer[])[0]))).toEqual([3, -4]);
     session.close();
+  });
+
+  it('runs kernels on its own threads and joins them when closed', () => {
+    const tasks = '/proc/self/task';
+    if (!existsSync(tasks)) return; // Linux only
+    const threads = () => readdirSync(tasks).length;
+    const before = threads();
+    const session = backend.createSession({ intraOpParallelismThreads: 3 });
+    const n = 1 << 20;
+    const plan = session.loadPlan(encoded({
+      buffers: [{ dtype: float32, shape: [n] }, { dtype: float32, shape: [] }],
+      steps: [[Kernel.Reduce, [0], [1], [ReduceOp.Sum, 1, n, 1]]], feeds: [0], fetches: [1],
+    }));
+    session.run(plan, [bytesOf(new Float32Array(n).fill(1))]);
+    expect(threads()).toBe(before + 2);
+    session.close();
+    expect(threads()).toBe(before);
   });
 
   it('checks JS arguments', () => {

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "kernels/gemm.h"
 
 namespace sf {
@@ -27,12 +31,32 @@ void copy_rows(const float* src, int64_t stride, int64_t kc, int64_t cols, int64
 
 // dst (kc x width) = the transpose of `cols` rows of src (row j at src + j *
 // stride, kc contiguous floats each); zero-pads columns up to width.
+// Four rows at a time through SSE2 4 x 4 transposes where available.
 void copy_cols(const float* src, int64_t stride, int64_t kc, int64_t cols, int64_t width, float* dst) {
-  for (int64_t j = 0; j < cols; ++j) {
+  int64_t j = 0;
+#if defined(__SSE2__)
+  for (; j + 4 <= cols; j += 4) {
+    const float* r = src + j * stride;
+    int64_t p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      __m128 a = _mm_loadu_ps(r + p), b = _mm_loadu_ps(r + stride + p);
+      __m128 c = _mm_loadu_ps(r + 2 * stride + p), d = _mm_loadu_ps(r + 3 * stride + p);
+      _MM_TRANSPOSE4_PS(a, b, c, d);
+      _mm_storeu_ps(dst + p * width + j, a);
+      _mm_storeu_ps(dst + (p + 1) * width + j, b);
+      _mm_storeu_ps(dst + (p + 2) * width + j, c);
+      _mm_storeu_ps(dst + (p + 3) * width + j, d);
+    }
+    for (; p < kc; ++p) {
+      for (int64_t q = 0; q < 4; ++q) dst[p * width + j + q] = r[q * stride + p];
+    }
+  }
+#endif
+  for (; j < cols; ++j) {
     const float* row = src + j * stride;
     for (int64_t p = 0; p < kc; ++p) dst[p * width + j] = row[p];
   }
-  for (int64_t j = cols; j < width; ++j) {
+  for (j = cols; j < width; ++j) {
     for (int64_t p = 0; p < kc; ++p) dst[p * width + j] = 0.0f;
   }
 }
