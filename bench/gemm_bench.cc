@@ -42,8 +42,8 @@ void fill(float* x, int64_t n, uint32_t seed) {
 float* multiply(const GemmArch& arch, Buffers& bufs, const GemmDims& d, bool ta, bool tb, sf::ThreadPool& pool) {
   float* pa = floats(bufs.pa, sf::gemm_packed_a_floats(arch, d));
   float* pb = floats(bufs.pb, sf::gemm_packed_b_floats(arch, d));
-  sf::gemm_pack_a(arch, reinterpret_cast<float*>(bufs.a.data()), ta, d, pa, &pool);
-  sf::gemm_pack_b(arch, reinterpret_cast<float*>(bufs.b.data()), tb, d, pb, &pool);
+  sf::gemm_pack(arch, d, sf::GemmOperand{reinterpret_cast<float*>(bufs.a.data()), ta, pa},
+                sf::GemmOperand{reinterpret_cast<float*>(bufs.b.data()), tb, pb}, &pool);
   float* c = reinterpret_cast<float*>(bufs.c.data());
   sf::gemm_compute(arch, pa, pb, c, d, sf::GemmEpilogue{nullptr, sf::UnaryOp::Identity, 0.0f}, &pool);
   return c;
@@ -123,8 +123,8 @@ double pack_ms(const GemmArch& arch, int64_t size, int runs) {
   std::vector<double> times;
   for (int r = 0; r < runs + 1; ++r) {
     double start = cpu_seconds();
-    sf::gemm_pack_a(arch, reinterpret_cast<float*>(bufs.a.data()), false, d, pa, &pool);
-    sf::gemm_pack_b(arch, reinterpret_cast<float*>(bufs.b.data()), true, d, pb, &pool);
+    sf::gemm_pack(arch, d, sf::GemmOperand{reinterpret_cast<float*>(bufs.a.data()), false, pa},
+                  sf::GemmOperand{reinterpret_cast<float*>(bufs.b.data()), true, pb}, &pool);
     if (r > 0) times.push_back((cpu_seconds() - start) * 1e3);
   }
   std::sort(times.begin(), times.end());

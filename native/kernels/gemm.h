@@ -4,9 +4,9 @@
 //
 //   const GemmArch& arch = gemm_arch();                     // picked by CPU features
 //   GemmDims d{m, n, k};
-//   gemm_pack_b(b, trans_b, d, packed_b, pool);             // once for a constant B
-//   gemm_pack_a(a, trans_a, d, packed_a, pool);             // every run
-//   gemm_compute(packed_a, packed_b, c, d, epilogue, pool);
+//   gemm_pack(arch, d, GemmOperand{}, GemmOperand{b, trans_b, packed_b}, pool);  // once for a constant B
+//   gemm_pack(arch, d, GemmOperand{a, trans_a, packed_a}, GemmOperand{}, pool);  // every run
+//   gemm_compute(arch, packed_a, packed_b, c, d, epilogue, pool);
 //
 // Packing copies A into mr-row and B into nr-column micro-panels, k-block by
 // k-block, zero-padded to whole panels, so every transpose combination runs
@@ -48,10 +48,17 @@ int32_t gemm_archs_available(const GemmArch** out, int32_t capacity);
 int64_t gemm_packed_a_floats(const GemmArch& arch, const GemmDims& d);
 int64_t gemm_packed_b_floats(const GemmArch& arch, const GemmDims& d);
 
-// A is [m, k] row-major, or [k, m] when trans_a; B is [k, n], or [n, k] when
-// trans_b. `packed` is 64-byte aligned with the floats above.
-void gemm_pack_a(const GemmArch& arch, const float* a, bool trans_a, const GemmDims& d, float* packed, ThreadPool* pool);
-void gemm_pack_b(const GemmArch& arch, const float* b, bool trans_b, const GemmDims& d, float* packed, ThreadPool* pool);
+// An operand to pack: A is [m, k] row-major, or [k, m] when trans; B is
+// [k, n], or [n, k] when trans. `packed` is 64-byte aligned with the floats
+// above. A null `data` means nothing to pack.
+struct GemmOperand {
+  const float* data = nullptr;
+  bool trans = false;
+  float* packed = nullptr;
+};
+
+// Packs A and B (either may be absent) in one parallel pass.
+void gemm_pack(const GemmArch& arch, const GemmDims& d, const GemmOperand& a, const GemmOperand& b, ThreadPool* pool);
 
 // C [m, n] row-major = packed A * packed B, then the epilogue. k = 0 gives
 // the epilogue applied to zeros.

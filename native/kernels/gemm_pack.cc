@@ -80,11 +80,26 @@ void pack_panel(const float* x, bool contiguous, int64_t extent, int64_t k, int6
   }
 }
 
-void pack_all(const float* x, bool contiguous, int64_t extent, int64_t k, int64_t width, float* packed, ThreadPool* pool) {
-  int64_t panels = (extent + width - 1) / width;
+// One operand to pack: `extent` panel-direction elements in panels of `width`.
+struct PackJob {
+  const float* x;
+  bool contiguous;
+  int64_t extent, width;
+  float* packed;
+
+  int64_t panels() const { return x == nullptr ? 0 : (extent + width - 1) / width; }
+};
+
+// Packs both jobs' panels in one parallel pass (one wake-up of the pool).
+void pack_jobs(const PackJob& first, const PackJob& second, int64_t k, ThreadPool* pool) {
+  int64_t split = first.panels(), total = split + second.panels();
+  int64_t width = std::max(first.width, second.width);
   int64_t grain = std::max<int64_t>(1, PACK_CHUNK_FLOATS / std::max<int64_t>(1, width * k));
-  pool->parallel_for(0, panels, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t panel = begin; panel < end; ++panel) pack_panel(x, contiguous, extent, k, width, panel, packed);
+  pool->parallel_for(0, total, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t panel = begin; panel < end; ++panel) {
+      const PackJob& job = panel < split ? first : second;
+      pack_panel(job.x, job.contiguous, job.extent, k, job.width, panel < split ? panel : panel - split, job.packed);
+    }
   });
 }
 
@@ -98,12 +113,10 @@ int64_t gemm_packed_b_floats(const GemmArch& arch, const GemmDims& d) {
   return round_up(round_up(d.n, arch.nr) * d.k, 16);
 }
 
-void gemm_pack_a(const GemmArch& arch, const float* a, bool trans_a, const GemmDims& d, float* packed, ThreadPool* pool) {
-  pack_all(a, trans_a, d.m, d.k, arch.mr, packed, pool);
-}
-
-void gemm_pack_b(const GemmArch& arch, const float* b, bool trans_b, const GemmDims& d, float* packed, ThreadPool* pool) {
-  pack_all(b, !trans_b, d.n, d.k, arch.nr, packed, pool);
+void gemm_pack(const GemmArch& arch, const GemmDims& d, const GemmOperand& a, const GemmOperand& b, ThreadPool* pool) {
+  PackJob a_job{a.data, a.trans, d.m, arch.mr, a.packed};
+  PackJob b_job{b.data, !b.trans, d.n, arch.nr, b.packed};
+  pack_jobs(a_job, b_job, d.k, pool);
 }
 
 }  // namespace sf

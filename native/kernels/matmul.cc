@@ -84,23 +84,22 @@ bool reserve_floats(AlignedBuffer* buffer, int64_t floats, int32_t* arg) {
 }
 
 // B packed for this run: from the step's cache (repacked if its variable was
-// written since), or packed into `spare` when B is an arena buffer.
-int32_t packed_b_for_run(KernelCall& call, const MatMulAttrs& m, const GemmDims& d, float* spare, const float** out) {
-  const GemmArch& arch = gemm_arch();
+// written since), or null when B is an arena buffer the caller packs with A.
+int32_t cached_packed_b(KernelCall& call, const MatMulAttrs& m, const GemmDims& d, const float** out) {
   auto* state = static_cast<MatMulState*>(call.state->get());
+  *out = nullptr;
+  if (state == nullptr) return Status::Ok;
   if (m.b_var >= 0) {
     const Variable* var = readable_var(call, m.b_var);
     if (var == nullptr) return Status::UninitializedVariable;
     if (state->version != var->version) {
+      const GemmArch& arch = gemm_arch();
       if (!reserve_floats(&state->packed_b, gemm_packed_b_floats(arch, d), &call.arg)) return Status::OutOfMemory;
-      auto* b = reinterpret_cast<const float*>(var->storage.data());
-      gemm_pack_b(arch, b, m.trans_b, d, reinterpret_cast<float*>(state->packed_b.data()), call.pool);
+      GemmOperand b{reinterpret_cast<const float*>(var->storage.data()), m.trans_b,
+                    reinterpret_cast<float*>(state->packed_b.data())};
+      gemm_pack(arch, d, GemmOperand{}, b, call.pool);
       state->version = var->version;
     }
-  } else if (state == nullptr) {
-    gemm_pack_b(arch, tensor_data<const float>(call.in[1]), m.trans_b, d, spare, call.pool);
-    *out = spare;
-    return Status::Ok;
   }
   *out = reinterpret_cast<const float*>(state->packed_b.data());
   return Status::Ok;
@@ -109,14 +108,19 @@ int32_t packed_b_for_run(KernelCall& call, const MatMulAttrs& m, const GemmDims&
 int32_t matmul_f32(KernelCall& call, const MatMulAttrs& m) {
   const GemmArch& arch = gemm_arch();
   GemmDims d = matmul_dims(call.in[0].desc->shape, call.out[0].desc->shape, m.trans_a);
+  const float* packed_b = nullptr;
+  int32_t status = cached_packed_b(call, m, d, &packed_b);
+  if (status != Status::Ok) return status;
   int64_t a_floats = gemm_packed_a_floats(arch, d);
-  int64_t b_floats = call.state->get() == nullptr ? gemm_packed_b_floats(arch, d) : 0;
+  int64_t b_floats = packed_b == nullptr ? gemm_packed_b_floats(arch, d) : 0;
   if (!reserve_floats(call.scratch, a_floats + b_floats, &call.arg)) return Status::OutOfMemory;
   float* packed_a = reinterpret_cast<float*>(call.scratch->data());
-  const float* packed_b = nullptr;
-  int32_t status = packed_b_for_run(call, m, d, packed_a + a_floats, &packed_b);
-  if (status != Status::Ok) return status;
-  gemm_pack_a(arch, tensor_data<const float>(call.in[0]), m.trans_a, d, packed_a, call.pool);
+  GemmOperand b;
+  if (packed_b == nullptr) {
+    b = GemmOperand{tensor_data<const float>(call.in[1]), m.trans_b, packed_a + a_floats};
+    packed_b = b.packed;
+  }
+  gemm_pack(arch, d, GemmOperand{tensor_data<const float>(call.in[0]), m.trans_a, packed_a}, b, call.pool);
   int32_t bias = bias_input(*call.step, m);
   GemmEpilogue epilogue{bias >= 0 ? tensor_data<const float>(call.in[bias]) : nullptr, m.activation, m.param};
   gemm_compute(arch, packed_a, packed_b, tensor_data<float>(call.out[0]), d, epilogue, call.pool);
@@ -180,7 +184,7 @@ int32_t matmul_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool,
     int32_t ignored = 0;
     if (!reserve_floats(&prepared->packed_b, gemm_packed_b_floats(arch, d), &ignored)) return Status::OutOfMemory;
     auto* data = reinterpret_cast<const float*>(plan.constants.data() + b.byte_offset);
-    gemm_pack_b(arch, data, m.trans_b, d, reinterpret_cast<float*>(prepared->packed_b.data()), pool);
+    gemm_pack(arch, d, GemmOperand{}, GemmOperand{data, m.trans_b, reinterpret_cast<float*>(prepared->packed_b.data())}, pool);
   }
   *state = std::move(prepared);
   return Status::Ok;
