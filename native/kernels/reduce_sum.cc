@@ -191,18 +191,13 @@ int32_t reduce_sum_f32(const float* x, float* y, const ReduceShape& r, ThreadPoo
     *arg = static_cast<int32_t>(std::min<size_t>(bytes, INT32_MAX));
     return Status::OutOfMemory;
   }
-  if (narrow) {
-    int64_t grain = std::max<int64_t>(1, REDUCE_TASK_ELEMENTS / std::max<int64_t>(1, r.n * r.inner));
-    pool->parallel_for(0, r.outer, grain, [&](int64_t begin, int64_t end) {
-      float* work = thread_work(scratch, per_thread);
-      for (int64_t o = begin; o < end; ++o) sum_narrow_columns(x + o * r.n * r.inner, r.n, r.inner, y + o * r.inner, work);
-    });
-    return Status::Ok;
-  }
-  reduce_for_each_block(r, width, pool, [&](int64_t o, int64_t i0, int64_t i1) {
+  auto column_block = [&](int64_t o, int64_t i0, int64_t i1) {
     float* work = thread_work(scratch, per_thread);
-    sum_columns(x + o * r.n * r.inner + i0, r.n, r.inner, i1 - i0, y + o * r.inner + i0, work);
-  });
+    const float* block = x + o * r.n * r.inner;
+    if (narrow) return sum_narrow_columns(block, r.n, r.inner, y + o * r.inner, work);
+    sum_columns(block + i0, r.n, r.inner, i1 - i0, y + o * r.inner + i0, work);
+  };
+  reduce_for_each_block(r, narrow ? r.inner : width, pool, column_block);
   return Status::Ok;
 }
 

@@ -28,31 +28,34 @@ struct Layout {
   int32_t perm[MAX_RANK] = {};
 };
 
-// Drops size-1 axes and merges output-adjacent axes that are also input-adjacent.
-Layout simplify(const Shape& in, const int32_t* perm) {
+// The same transpose without size-1 axes (which never change the order).
+Layout drop_unit_axes(const Shape& in, const int32_t* perm) {
   int32_t renumber[MAX_RANK];
-  int32_t kept = 0;
-  for (int32_t d = 0; d < in.rank; ++d) renumber[d] = in.dims[d] == 1 ? -1 : kept++;
-  int32_t p[MAX_RANK], n = 0;
+  Layout out;
   for (int32_t d = 0; d < in.rank; ++d) {
-    if (renumber[perm[d]] >= 0) p[n++] = renumber[perm[d]];
+    renumber[d] = in.dims[d] == 1 ? -1 : out.rank;
+    if (in.dims[d] != 1) out.dims[out.rank++] = in.dims[d];
   }
-  // Groups of output axes, each a run of consecutive input axes.
-  int32_t first[MAX_RANK], count = 0;
+  int32_t n = 0;
+  for (int32_t d = 0; d < in.rank; ++d) {
+    if (renumber[perm[d]] >= 0) out.perm[n++] = renumber[perm[d]];
+  }
+  return out;
+}
+
+// Merges each run of output axes that are consecutive input axes into one.
+Layout merge_runs(const Layout& l) {
+  int32_t first[MAX_RANK], count = 0;  // per run: its first input axis
   int64_t size[MAX_RANK];
-  int64_t kept_dims[MAX_RANK];
-  for (int32_t d = 0; d < in.rank; ++d) {
-    if (renumber[d] >= 0) kept_dims[renumber[d]] = in.dims[d];
-  }
-  for (int32_t d = 0; d < n; ++d) {
-    if (d > 0 && p[d] == p[d - 1] + 1) {
-      size[count - 1] *= kept_dims[p[d]];
+  for (int32_t d = 0; d < l.rank; ++d) {
+    if (d > 0 && l.perm[d] == l.perm[d - 1] + 1) {
+      size[count - 1] *= l.dims[l.perm[d]];
     } else {
-      first[count] = p[d];
-      size[count++] = kept_dims[p[d]];
+      first[count] = l.perm[d];
+      size[count++] = l.dims[l.perm[d]];
     }
   }
-  // A group's input position is its rank among the groups' first input axes.
+  // A run's input position is its rank among the runs' first input axes.
   Layout out;
   out.rank = count;
   for (int32_t g = 0; g < count; ++g) {
@@ -64,28 +67,59 @@ Layout simplify(const Shape& in, const int32_t* perm) {
   return out;
 }
 
-// Element strides of the input in output-axis order, and the output dims.
-void output_view(const Layout& l, int64_t* in_strides, int64_t* out_dims) {
+// The transpose seen from the output: its dims and, per output axis, the
+// element strides of the input and of the output.
+struct View {
+  int32_t rank = 0;
+  int64_t dims[MAX_RANK] = {};
+  int64_t in_strides[MAX_RANK] = {};
+  int64_t out_strides[MAX_RANK] = {};
+};
+
+View output_view(const Layout& l) {
+  View v;
+  v.rank = l.rank;
   int64_t strides[MAX_RANK];
   int64_t s = 1;
   for (int32_t d = l.rank - 1; d >= 0; --d) {
     strides[d] = s;
     s *= l.dims[d];
   }
-  for (int32_t d = 0; d < l.rank; ++d) {
-    in_strides[d] = strides[l.perm[d]];
-    out_dims[d] = l.dims[l.perm[d]];
+  s = 1;
+  for (int32_t d = l.rank - 1; d >= 0; --d) {
+    v.in_strides[d] = strides[l.perm[d]];
+    v.dims[d] = l.dims[l.perm[d]];
+    v.out_strides[d] = s;
+    s *= v.dims[d];
   }
+  return v;
 }
 
-// The input offset of output position `index` (a flat index over the output
-// axes in `axes`, the last varying fastest).
-int64_t input_offset(int64_t index, const int32_t* axes, int32_t n, const int64_t* out_dims, const int64_t* in_strides) {
+// Output axes walked outside the inner loops, and how many positions they span.
+struct OuterAxes {
+  int32_t axes[MAX_RANK] = {};
+  int32_t n = 0;
+  int64_t count = 1;
+};
+
+OuterAxes outer_axes(const View& v, int32_t skip_a, int32_t skip_b) {
+  OuterAxes o;
+  for (int32_t d = 0; d < v.rank; ++d) {
+    if (d == skip_a || d == skip_b) continue;
+    o.axes[o.n++] = d;
+    o.count *= v.dims[d];
+  }
+  return o;
+}
+
+// The offset (by `strides`, per output axis) of position `index` of the outer
+// axes, the last varying fastest.
+int64_t offset_of(int64_t index, const OuterAxes& o, const View& v, const int64_t* strides) {
   int64_t offset = 0;
-  for (int32_t k = n - 1; k >= 0; --k) {
-    int32_t d = axes[k];
-    offset += (index % out_dims[d]) * in_strides[d];
-    index /= out_dims[d];
+  for (int32_t k = o.n - 1; k >= 0; --k) {
+    int32_t d = o.axes[k];
+    offset += (index % v.dims[d]) * strides[d];
+    index /= v.dims[d];
   }
   return offset;
 }
@@ -133,63 +167,50 @@ void transpose_tile(const uint32_t* x, int64_t x_stride, uint32_t* y, int64_t y_
 }
 #endif
 
-// The general case: output axis `b` is the input's innermost (stride 1),
-// the output's innermost axis `a` = rank - 1 reads the input at stride
-// in_strides[a]. A chunk is an outer position and a band of BAND input rows
-// (BAND columns of y), swept along the input rows TILE columns at a time, so
-// that reads stream and each step writes BAND contiguous elements to each of
-// TILE output rows: few distinct pages per step, so few TLB misses.
+// Columns [j0, j1) of a 2-D slice, swept along the input rows TILE at a
+// time: y[i * y_stride + j] = x[i + j * x_stride], i < rows.
 template <class T>
-void transpose_tiled(const T* x, T* y, const Layout& l, ThreadPool* pool) {
-  int64_t in_strides[MAX_RANK], out_dims[MAX_RANK], out_strides[MAX_RANK];
-  output_view(l, in_strides, out_dims);
-  int32_t a = l.rank - 1, b = 0;
-  while (in_strides[b] != 1) ++b;
-  int64_t s = 1;
-  for (int32_t d = l.rank - 1; d >= 0; --d) {
-    out_strides[d] = s;
-    s *= out_dims[d];
-  }
-  int32_t outer_axes[MAX_RANK], n_outer = 0;
-  int64_t outer = 1;
-  for (int32_t d = 0; d < l.rank; ++d) {
-    if (d != a && d != b) {
-      outer_axes[n_outer++] = d;
-      outer *= out_dims[d];
+void transpose_band(const T* x, int64_t x_stride, T* y, int64_t y_stride, int64_t rows, int64_t j0, int64_t j1) {
+  for (int64_t i0 = 0; i0 < rows; i0 += TILE) {
+    int64_t tile_rows = std::min(TILE, rows - i0);
+    for (int64_t j = j0; j < j1; j += TILE) {
+      transpose_tile(x + i0 + j * x_stride, x_stride, y + i0 * y_stride + j, y_stride, tile_rows, std::min(TILE, j1 - j));
     }
   }
-  int64_t bands = (out_dims[a] + BAND - 1) / BAND;
-  int64_t grain = std::max<int64_t>(1, TASK_ELEMENTS / (BAND * out_dims[b]));
-  pool->parallel_for(0, outer * bands, grain, [&](int64_t begin, int64_t end) {
+}
+
+// The general case: output axis `b` is the input's innermost (stride 1),
+// the output's innermost axis `a` = rank - 1 reads the input at a stride. A
+// chunk is an outer position and a band of BAND input rows (BAND columns of
+// y): its reads stream along the rows, and each tile step writes BAND
+// contiguous elements to each of TILE output rows, so it touches few pages.
+template <class T>
+void transpose_tiled(const T* x, T* y, const Layout& l, ThreadPool* pool) {
+  View v = output_view(l);
+  int32_t a = v.rank - 1, b = 0;
+  while (v.in_strides[b] != 1) ++b;
+  OuterAxes outer = outer_axes(v, a, b);
+  int64_t bands = (v.dims[a] + BAND - 1) / BAND;
+  int64_t grain = std::max<int64_t>(1, TASK_ELEMENTS / (BAND * v.dims[b]));
+  pool->parallel_for(0, outer.count * bands, grain, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       int64_t o = t / bands, j0 = (t % bands) * BAND;
-      int64_t j1 = std::min(j0 + BAND, out_dims[a]);
-      const T* x_band = x + input_offset(o, outer_axes, n_outer, out_dims, in_strides);
-      T* y_band = y + input_offset(o, outer_axes, n_outer, out_dims, out_strides);
-      for (int64_t i0 = 0; i0 < out_dims[b]; i0 += TILE) {
-        int64_t rows = std::min(TILE, out_dims[b] - i0);
-        for (int64_t j = j0; j < j1; j += TILE) {
-          transpose_tile(x_band + i0 + j * in_strides[a], in_strides[a], y_band + i0 * out_strides[b] + j,
-                         out_strides[b], rows, std::min(TILE, j1 - j));
-        }
-      }
+      transpose_band(x + offset_of(o, outer, v, v.in_strides), v.in_strides[a], y + offset_of(o, outer, v, v.out_strides),
+                     v.out_strides[b], v.dims[b], j0, std::min(j0 + BAND, v.dims[a]));
     }
   });
 }
 
-// The innermost axis stays innermost: copy rows of out_dims[last] elements.
+// The innermost axis stays innermost: copy rows of dims[last] elements.
 void transpose_rows(const uint8_t* x, uint8_t* y, const Layout& l, int64_t element_bytes, ThreadPool* pool) {
-  int64_t in_strides[MAX_RANK], out_dims[MAX_RANK];
-  output_view(l, in_strides, out_dims);
-  int32_t axes[MAX_RANK];
-  for (int32_t d = 0; d < l.rank - 1; ++d) axes[d] = d;
-  int64_t length = out_dims[l.rank - 1], rows = 1;
-  for (int32_t d = 0; d < l.rank - 1; ++d) rows *= out_dims[d];
+  View v = output_view(l);
+  OuterAxes outer = outer_axes(v, v.rank - 1, v.rank - 1);
+  int64_t length = v.dims[v.rank - 1];
   size_t row_bytes = static_cast<size_t>(length * element_bytes);
   int64_t grain = std::max<int64_t>(1, TASK_ELEMENTS / length);
-  pool->parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+  pool->parallel_for(0, outer.count, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
-      int64_t from = input_offset(r, axes, l.rank - 1, out_dims, in_strides);
+      int64_t from = offset_of(r, outer, v, v.in_strides);
       std::memcpy(y + r * static_cast<int64_t>(row_bytes), x + from * element_bytes, row_bytes);
     }
   });
@@ -216,7 +237,7 @@ const char* transpose_validate(const Plan& plan, const StepDesc& step) {
 int32_t transpose_run(KernelCall& c) {
   const BufferDesc& x = *c.in[0].desc;
   if (x.count == 0) return Status::Ok;
-  Layout l = simplify(x.shape, c.step->attr);
+  Layout l = merge_runs(drop_unit_axes(x.shape, c.step->attr));
   int64_t element_bytes = dtype_size(x.dtype);
   if (l.rank <= 1 || l.perm[l.rank - 1] == l.rank - 1) {
     if (l.rank <= 1) l = Layout{1, {x.count}, {0}};
