@@ -86,15 +86,14 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-Rate measure(const GemmArch& arch, int64_t size, bool tb, int32_t threads, int runs) {
-  GemmDims d{size, size, size};
+Rate measure(const GemmArch& arch, const GemmDims& d, bool tb, int32_t threads, int runs) {
   Buffers bufs;
-  fill(floats(bufs.a, size * size), size * size, 3);
-  fill(floats(bufs.b, size * size), size * size, 4);
-  floats(bufs.c, size * size);
+  fill(floats(bufs.a, d.m * d.k), d.m * d.k, 3);
+  fill(floats(bufs.b, d.k * d.n), d.k * d.n, 4);
+  floats(bufs.c, d.m * d.n);
   sf::ThreadPool pool(threads);
   std::vector<double> rates, cpu_rates;
-  const double flop = 2.0 * static_cast<double>(size * size * size);
+  const double flop = 2.0 * static_cast<double>(d.m * d.n * d.k);
   for (int r = 0; r < runs + 2; ++r) {
     double cpu_start = cpu_seconds();
     auto start = std::chrono::steady_clock::now();
@@ -148,12 +147,15 @@ int main(int argc, char** argv) {
   std::printf("self-check: %s (%d micro-kernels; using %s)\n", ok ? "ok" : "FAILED", count, sf::gemm_arch().name);
   const GemmArch& arch = sf::gemm_arch();
   std::printf("packing A and B^T at 1024: %.2f ms of CPU time\n", pack_ms(arch, 1024, runs));
-  const struct { int64_t size; bool tb; } cases[] = {{256, false}, {512, false}, {1024, false}, {1024, true}};
+  const struct { GemmDims d; bool tb; } cases[] = {
+      {{256, 256, 256}, false}, {{512, 512, 512}, false}, {{1024, 1024, 1024}, false}, {{1024, 1024, 1024}, true},
+      {{1, 1024, 1024}, false}, {{8, 1024, 1024}, false}};
   for (int32_t threads : {1, 2}) {
     for (const auto& c : cases) {
-      Rate rate = measure(arch, c.size, c.tb, threads, runs);
-      std::printf("%-8s %4lld%s threads=%d: median %6.1f GFLOP/s, best %6.1f (per CPU-time: %6.1f)\n", arch.name,
-                  static_cast<long long>(c.size), c.tb ? "T" : " ", threads, rate.median, rate.best, rate.cpu_median);
+      Rate rate = measure(arch, c.d, c.tb, threads, runs);
+      std::printf("%-8s %4lldx%lldx%lld%s threads=%d: median %6.1f GFLOP/s, best %6.1f (per CPU-time: %6.1f)\n",
+                  arch.name, static_cast<long long>(c.d.m), static_cast<long long>(c.d.n), static_cast<long long>(c.d.k),
+                  c.tb ? " (B^T)" : "", threads, rate.median, rate.best, rate.cpu_median);
     }
   }
   return ok ? 0 : 1;

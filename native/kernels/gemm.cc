@@ -42,18 +42,18 @@ struct Compute {
   int64_t m_padded, n_padded;
 };
 
-// One mr x nr tile of C for one k-block; partial tiles at the right and
-// bottom edges go through a local buffer.
+// One mr x nr tile of C for one k-block. The bottom edge runs only its
+// rows; a partial tile at the right edge goes through a local buffer.
 void run_tile(const Compute& g, const float* ap, const float* bp, int64_t kc, int64_t i0, int64_t j0, bool first,
               bool last) {
-  const int64_t mr = g.arch.mr, nr = g.arch.nr, n = g.d.n;
-  int64_t rows = std::min(mr, g.d.m - i0), cols = std::min(nr, n - j0);
+  const int64_t nr = g.arch.nr, n = g.d.n;
+  int64_t rows = std::min<int64_t>(g.arch.mr, g.d.m - i0), cols = std::min(nr, n - j0);
   float* c = g.c + i0 * n + j0;
-  if (rows == mr && cols == nr) {
-    g.arch.kernel(kc, ap, bp, c, n, !first);
+  if (cols == nr) {
+    g.arch.kernel(static_cast<int32_t>(rows), kc, ap, bp, c, n, !first);
   } else {
     alignas(64) float tile[GEMM_MAX_MR * GEMM_MAX_NR];
-    g.arch.kernel(kc, ap, bp, tile, nr, false);
+    g.arch.kernel(static_cast<int32_t>(rows), kc, ap, bp, tile, nr, false);
     for (int64_t i = 0; i < rows; ++i) {
       for (int64_t j = 0; j < cols; ++j) c[i * n + j] = first ? tile[i * nr + j] : c[i * n + j] + tile[i * nr + j];
     }

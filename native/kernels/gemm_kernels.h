@@ -10,10 +10,12 @@
 namespace sf {
 
 // c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0) + sum over p < kc of
-// a[p*mr + i] * b[p*nr + j], for i < mr and j < nr: one mr x nr tile of C
-// from an A micro-panel (kc x mr, packed) and a B micro-panel (kc x nr).
+// a[p*mr + i] * b[p*nr + j], for i < rows and j < nr: the first `rows`
+// (1..mr) rows of an mr x nr tile of C, from an A micro-panel (kc x mr,
+// packed) and a B micro-panel (kc x nr). Fewer rows skip the padding rows'
+// work (a GEMM with small M) and give the same bits for the rows they do.
 // b is 64-byte aligned (the packing guarantees it); a and c need not be.
-using GemmMicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+using GemmMicroKernel = void (*)(int32_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                  bool accumulate);
 
 struct GemmArch {

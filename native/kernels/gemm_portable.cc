@@ -9,7 +9,7 @@ namespace {
 constexpr int MR = 4;
 constexpr int NR = 8;
 
-void kernel_4x8(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void kernel_4x8(int32_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
     for (int i = 0; i < MR; ++i) {
@@ -19,7 +19,7 @@ void kernel_4x8(int64_t kc, const float* a, const float* b, float* c, int64_t ld
     a += MR;
     b += NR;
   }
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < rows; ++i) {
     float* row = c + i * ldc;
     for (int j = 0; j < NR; ++j) row[j] = accumulate ? row[j] + acc[i][j] : acc[i][j];
   }
