@@ -560,6 +560,24 @@ describe('native backend: GEMM', () => {
     });
   }
 
+  it('multiplies every row count of a partial tile (M = 1..13)', () => {
+    const [kk, nn] = [300, 70];
+    const b = seeded(kk * nn, 4);
+    for (let mm = 1; mm <= 13; mm++) {
+      const a = seeded(mm * kk, 5 + mm);
+      const spec: PlanSpec = {
+        buffers: [{ dtype: float32, shape: [mm, kk] }, { dtype: float32, shape: [kk, nn] }, { dtype: float32, shape: [mm, nn] }],
+        steps: [[Kernel.MatMul, [0, 1], [2], [0, 0, UnaryOp.Identity]]], feeds: [0, 1], fetches: [2],
+      };
+      const c = new Float32Array(fetchAll(spec, [a, b])[0]);
+      for (let i = 0; i < mm; i++) for (let j = 0; j < nn; j++) {
+        let sum = 0, mag = 0;
+        for (let p = 0; p < kk; p++) { sum += a[i * kk + p] * b[p * nn + j]; mag += Math.abs(a[i * kk + p] * b[p * nn + j]); }
+        expect(Math.abs(c[i * nn + j] - sum)).toBeLessThanOrEqual(2e-6 * (mag + 1));
+      }
+    }
+  });
+
   it('gives bit-identical results with 1, 2 and 3 threads', () => {
     const spec = matmulSpec(0, 1, UnaryOp.Tanh, true);
     const feeds = [A, transposed(B, k, n)];
