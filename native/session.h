@@ -13,7 +13,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-
 #include <vector>
 
 #include "arena.h"
