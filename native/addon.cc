@@ -142,8 +142,10 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
                         InstanceAccessor("closed", &NativeSession::closed, nullptr)});
   }
 
+  // new NativeSession(intraOpThreads), called by createSession only.
   explicit NativeSession(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<NativeSession>(info), session_(std::make_shared<Session>()) {}
+      : Napi::ObjectWrap<NativeSession>(info),
+        session_(std::make_shared<Session>(info.Length() > 0 ? int32_arg(info[0], "the thread count") : 0)) {}
 
  private:
   // The session, when it is open and no runAsync is using it.
@@ -274,13 +276,13 @@ class SessionflowAddon : public Napi::Addon<SessionflowAddon> {
     if (!config.IsUndefined() && !config.IsObject()) {
       throw Napi::TypeError::New(env, "sessionflow: createSession(config) takes an object");
     }
+    int32_t threads = 0;
     if (config.IsObject()) {
-      Napi::Value threads = config.As<Napi::Object>().Get("intraOpParallelismThreads");
-      if (!threads.IsUndefined() && int32_arg(threads, "intraOpParallelismThreads") < 0) {
-        throw Napi::RangeError::New(env, "sessionflow: intraOpParallelismThreads must be 0 or more");
-      }
+      Napi::Value value = config.As<Napi::Object>().Get("intraOpParallelismThreads");
+      if (!value.IsUndefined()) threads = int32_arg(value, "intraOpParallelismThreads");
+      if (threads < 0) throw Napi::RangeError::New(env, "sessionflow: intraOpParallelismThreads must be 0 or more");
     }
-    return session_class_.New({});
+    return session_class_.New({Napi::Number::New(env, threads)});
   }
 
   // philox4x32([c0, c1, c2, c3, k0, k1]) -> [x0, x1, x2, x3]: one Philox4x32-10

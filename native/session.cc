@@ -6,17 +6,29 @@
 
 namespace sf {
 
+Session::Session(int32_t intra_op_threads) : pool_(std::make_unique<ThreadPool>(intra_op_threads)) {}
+
+Session::~Session() = default;
+
 int32_t Session::load_plan(const uint8_t* bytes, size_t length, int32_t* id, std::string* why) {
-  auto plan = std::make_unique<Plan>();
-  if (!plan_parse(bytes, length, plan.get(), why)) return Status::InvalidPlan;
+  auto loaded = std::make_unique<LoadedPlan>();
+  Plan* plan = &loaded->plan;
+  if (!plan_parse(bytes, length, plan, why)) return Status::InvalidPlan;
   if (!arena_.reserve(static_cast<size_t>(plan->arena_bytes))) {
     *why = "cannot grow the arena to " + std::to_string(plan->arena_bytes) + " bytes";
     return Status::OutOfMemory;
   }
+  loaded->states.resize(plan->steps.size());
+  for (size_t s = 0; s < plan->steps.size(); ++s) {
+    if (kernel_prepare(*plan, plan->steps[s], pool_.get(), &loaded->states[s]) != Status::Ok) {
+      *why = "cannot prepare step " + std::to_string(s);
+      return Status::OutOfMemory;
+    }
+  }
   if (next_id_ == INT32_MAX) next_id_ = 1;
   while (plans_.count(next_id_) != 0) ++next_id_;
   *id = next_id_++;
-  plans_[*id] = std::move(plan);
+  plans_[*id] = std::move(loaded);
   return Status::Ok;
 }
 
@@ -24,7 +36,7 @@ bool Session::free_plan(int32_t id) { return plans_.erase(id) != 0; }
 
 const Plan* Session::plan(int32_t id) const {
   auto it = plans_.find(id);
-  return it == plans_.end() ? nullptr : it->second.get();
+  return it == plans_.end() ? nullptr : &it->second->plan;
 }
 
 uint8_t* Session::buffer_data(const Plan& plan, const BufferDesc& buffer) const {
@@ -32,13 +44,17 @@ uint8_t* Session::buffer_data(const Plan& plan, const BufferDesc& buffer) const 
   return base + buffer.byte_offset;
 }
 
-int32_t Session::run_step(const Plan& plan, const StepDesc& step, int32_t* arg) {
+int32_t Session::run_step(LoadedPlan& loaded, size_t s, int32_t* arg) {
+  const Plan& plan = loaded.plan;
+  const StepDesc& step = plan.steps[s];
   KernelCall call;
   call.step = &step;
   call.plan = &plan;
   call.vars = &vars_;
   call.streams = &streams_;
+  call.pool = pool_.get();
   call.scratch = &scratch_;
+  call.state = &loaded.states[s];
   for (int32_t i = 0; i < step.n_in; ++i) {
     const BufferDesc& b = plan.buffers[static_cast<size_t>(step.in[i])];
     call.in[i] = Tensor{buffer_data(plan, b), &b};
@@ -54,7 +70,8 @@ int32_t Session::run_step(const Plan& plan, const StepDesc& step, int32_t* arg) 
 
 RunResult Session::run(int32_t id, const ByteView* feeds, size_t n_feeds) {
   RunResult result;
-  const Plan* plan = this->plan(id);
+  auto found = plans_.find(id);
+  const Plan* plan = found == plans_.end() ? nullptr : &found->second->plan;
   if (plan == nullptr || n_feeds != plan->feeds.size()) {
     result.status = Status::InvalidPlan;
     return result;
@@ -69,7 +86,7 @@ RunResult Session::run(int32_t id, const ByteView* feeds, size_t n_feeds) {
     if (bytes > 0) std::memcpy(buffer_data(*plan, b), feeds[i].data, bytes);
   }
   for (size_t s = 0; s < plan->steps.size(); ++s) {
-    int32_t status = run_step(*plan, plan->steps[s], &result.arg);
+    int32_t status = run_step(*found->second, s, &result.arg);
     if (status != Status::Ok) {
       result.status = status;
       result.step = static_cast<int32_t>(s);
@@ -93,6 +110,7 @@ void Session::close() {
   streams_.clear();
   arena_.release();
   scratch_.release();
+  pool_ = std::make_unique<ThreadPool>(pool_->size());  // joins the workers; new ones start on demand
 }
 
 }  // namespace sf

@@ -2,7 +2,7 @@
 // variables and the loaded plans. One run copies the feeds into their arena
 // slots, executes the steps in order and stops at the first failing one.
 //
-//   sf::Session session;
+//   sf::Session session(0);                     // intra-op threads; 0: one per core
 //   int32_t id = 0;
 //   if (session.load_plan(bytes, length, &id, &why) != sf::Status::Ok) { ... }
 //   sf::RunResult result = session.run(id, feeds, n_feeds);
@@ -13,10 +13,12 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "arena.h"
 #include "plan.h"
 #include "streams.h"
+#include "thread_pool.h"
 #include "variables.h"
 
 namespace sf {
@@ -32,8 +34,14 @@ struct RunResult {
   int32_t arg = 0;
 };
 
+struct StepState;
+
 class Session {
  public:
+  // `intra_op_threads`: threads one kernel may use; 0 means one per core.
+  explicit Session(int32_t intra_op_threads = 0);
+  ~Session();
+
   // Status::Ok, InvalidPlan (with `why`) or OutOfMemory (the arena cannot grow).
   int32_t load_plan(const uint8_t* bytes, size_t length, int32_t* id, std::string* why);
   // False when `id` is not loaded.
@@ -45,18 +53,25 @@ class Session {
   RunResult run(int32_t id, const ByteView* feeds, size_t n_feeds);
   // Fetch `i` of plan `id` in the arena, as the last run left it.
   ByteView fetch(int32_t id, size_t i) const;
-  // Frees the arena, the variables, the random stream counters and every plan.
+  // Frees the arena, the variables, the random stream counters and every plan, and joins the threads.
   void close();
 
  private:
-  uint8_t* buffer_data(const Plan& plan, const BufferDesc& buffer) const;
-  int32_t run_step(const Plan& plan, const StepDesc& step, int32_t* arg);
+  // A plan plus what its steps keep between runs (one entry per step).
+  struct LoadedPlan {
+    Plan plan;
+    std::vector<std::unique_ptr<StepState>> states;
+  };
 
+  uint8_t* buffer_data(const Plan& plan, const BufferDesc& buffer) const;
+  int32_t run_step(LoadedPlan& loaded, size_t s, int32_t* arg);
+
+  std::unique_ptr<ThreadPool> pool_;
   AlignedBuffer arena_;
-  AlignedBuffer scratch_;  // kernels' working memory (Fused registers), grown on demand
+  AlignedBuffer scratch_;  // kernels' working memory (Fused registers, GEMM panels), grown on demand
   VarStore vars_;
   StreamCounters streams_;
-  std::unordered_map<int32_t, std::unique_ptr<Plan>> plans_;
+  std::unordered_map<int32_t, std::unique_ptr<LoadedPlan>> plans_;
   int32_t next_id_ = 1;
 };
 

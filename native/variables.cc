@@ -8,6 +8,13 @@ namespace sf {
 Variable* VarStore::find_initialized(int32_t slot) {
   auto it = vars_.find(slot);
   if (it == vars_.end() || !it->second.initialized) return nullptr;
+  it->second.version = ++clock_;
+  return &it->second;
+}
+
+const Variable* VarStore::peek_initialized(int32_t slot) const {
+  auto it = vars_.find(slot);
+  if (it == vars_.end() || !it->second.initialized) return nullptr;
   return &it->second;
 }
 
@@ -21,6 +28,7 @@ Variable* VarStore::prepare(int32_t slot, int32_t dtype, int64_t count, int64_t 
     }
   }
   Variable& var = found->second;
+  var.version = ++clock_;
   bool same = var.storage.data() != nullptr && var.dtype == dtype && var.count == count;
   if (same) return &var;
   AlignedBuffer fresh;

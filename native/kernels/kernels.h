@@ -3,9 +3,11 @@
 // step). Kernels trust what their validator accepted.
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "plan.h"
 #include "streams.h"
+#include "thread_pool.h"
 #include "variables.h"
 
 namespace sf {
@@ -16,12 +18,19 @@ struct Tensor {
   const BufferDesc* desc = nullptr;
 };
 
+// What a step keeps between runs of its loaded plan (MatMul's packed B).
+struct StepState {
+  virtual ~StepState() = default;
+};
+
 struct KernelCall {
   const StepDesc* step = nullptr;
   const Plan* plan = nullptr;
   VarStore* vars = nullptr;
   StreamCounters* streams = nullptr;  // Random and Shuffle
-  AlignedBuffer* scratch = nullptr;  // session-owned working memory, reused across runs
+  ThreadPool* pool = nullptr;             // the session's threads, for parallel_for
+  AlignedBuffer* scratch = nullptr;       // session-wide temporary memory, reused across steps
+  std::unique_ptr<StepState>* state = nullptr;  // this step's state (may be null until set)
   Tensor in[MAX_STEP_INPUTS];
   Tensor out[MAX_STEP_OUTPUTS];
   int32_t arg = 0;  // status-specific argument of a failure
@@ -45,6 +54,14 @@ struct KernelEntry {
 
 // The entry of kernel id `kernel`, or null for an unknown id.
 const KernelEntry* kernel_lookup(int32_t kernel);
+
+// Builds what a validated step keeps between runs, if anything, when its plan
+// is loaded (MatMul packs a constant B). Status::Ok or OutOfMemory.
+int32_t kernel_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool, std::unique_ptr<StepState>* state);
+
+// The initialized value of var-table entry `index` for reading; null (with
+// c.arg set for Status::UninitializedVariable) when it has none.
+const Variable* readable_var(KernelCall& c, int32_t index);
 
 // Helpers shared by validators.
 const BufferDesc& step_input(const Plan& plan, const StepDesc& step, int32_t i);
@@ -74,6 +91,7 @@ const char* select_validate(const Plan&, const StepDesc&);
 int32_t select_run(KernelCall&);
 const char* matmul_validate(const Plan&, const StepDesc&);
 int32_t matmul_run(KernelCall&);
+int32_t matmul_prepare(const Plan&, const StepDesc&, ThreadPool*, std::unique_ptr<StepState>*);
 const char* reduce_validate(const Plan&, const StepDesc&);
 int32_t reduce_run(KernelCall&);
 const char* transpose_validate(const Plan&, const StepDesc&);

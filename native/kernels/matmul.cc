@@ -1,153 +1,199 @@
-// MatMul: C[M,N] = op(A) op(B) (+ bias) then an activation. A cache-blocked
-// loop: B is packed panel by panel (KB x NB, contiguous in N) and each row of
-// C is updated four k at a time, a loop compilers vectorise. int32 goes
-// through uint32_t so it wraps. A packed register-blocked micro-kernel
-// replaces this later.
+// MatMul: C[M,N] = op(A) op(B) (+ bias) then an activation, on the packed
+// GEMM of gemm.h for float32 and a simple exact loop for int32. B comes from
+// a buffer or, with bVar >= 0, straight from a variable. A float32 step
+// keeps its B packed between runs when it can: a constant B is packed once
+// at plan load, a variable B again only after the variable was written.
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/gemm.h"
 #include "kernels/kernels.h"
-#include "kernels/scalar_ops.h"
 
 namespace sf {
 namespace {
 
-constexpr int64_t KB = 128;  // k rows per packed panel
-constexpr int64_t NB = 256;  // columns per packed panel
-
-template <class T>
-struct GemmArgs {
-  const T* a;
-  const T* b;
-  T* c;
-  int64_t m, n, k;
+struct MatMulAttrs {
   bool trans_a, trans_b;
+  int32_t activation;
+  float param;    // the activation's parameter (float32 bits in the plan)
+  int32_t b_var;  // var-table index of B, or -1 when B is input 1
 };
 
-template <class T>
-T a_at(const GemmArgs<T>& g, int64_t i, int64_t p) {
-  return g.trans_a ? g.a[p * g.m + i] : g.a[i * g.k + p];
-}
-
-// Copies B[k0:k0+kb, n0:n0+nb] into `panel`, row-major kb x nb.
-template <class T>
-void pack_b(const GemmArgs<T>& g, int64_t k0, int64_t kb, int64_t n0, int64_t nb, T* panel) {
-  for (int64_t p = 0; p < kb; ++p) {
-    T* dst = panel + p * nb;
-    if (!g.trans_b) {
-      std::memcpy(dst, g.b + (k0 + p) * g.n + n0, static_cast<size_t>(nb) * sizeof(T));
-    } else {
-      for (int64_t j = 0; j < nb; ++j) dst[j] = g.b[(n0 + j) * g.k + k0 + p];
-    }
+MatMulAttrs matmul_attrs(const StepDesc& s) {
+  MatMulAttrs m{s.attr[0] != 0, s.attr[1] != 0, s.attr[2], 0.0f, -1};
+  if (s.n_attr == 5) {
+    std::memcpy(&m.param, &s.attr[3], sizeof(float));
+    m.b_var = s.attr[4];
   }
+  return m;
 }
 
-// c_row[0:nb] += A(i, k0:k0+kb) * panel.
-template <class T>
-void update_row(const GemmArgs<T>& g, int64_t i, int64_t k0, int64_t kb, const T* panel, int64_t nb, T* c_row) {
-  int64_t p = 0;
-  for (; p + 4 <= kb; p += 4) {
-    const T a0 = a_at(g, i, k0 + p), a1 = a_at(g, i, k0 + p + 1);
-    const T a2 = a_at(g, i, k0 + p + 2), a3 = a_at(g, i, k0 + p + 3);
-    const T* b0 = panel + p * nb;
-    const T* b1 = b0 + nb;
-    const T* b2 = b1 + nb;
-    const T* b3 = b2 + nb;
-    for (int64_t j = 0; j < nb; ++j) c_row[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-  }
-  for (; p < kb; ++p) {
-    const T av = a_at(g, i, k0 + p);
-    const T* bp = panel + p * nb;
-    for (int64_t j = 0; j < nb; ++j) c_row[j] += av * bp[j];
-  }
+// The input index of the bias, or -1 without one.
+int32_t bias_input(const StepDesc& s, const MatMulAttrs& m) {
+  int32_t operands = m.b_var >= 0 ? 1 : 2;
+  return s.n_in > operands ? operands : -1;
 }
 
-template <class T>
-void gemm(const GemmArgs<T>& g, T* panel) {
-  std::fill(g.c, g.c + g.m * g.n, T{0});
-  for (int64_t n0 = 0; n0 < g.n; n0 += NB) {
-    int64_t nb = std::min(NB, g.n - n0);
-    for (int64_t k0 = 0; k0 < g.k; k0 += KB) {
-      int64_t kb = std::min(KB, g.k - k0);
-      pack_b(g, k0, kb, n0, nb, panel);
-      for (int64_t i = 0; i < g.m; ++i) update_row(g, i, k0, kb, panel, nb, g.c + i * g.n + n0);
-    }
-  }
+// A float32 step's B, packed for gemm_arch(). `version` is the variable
+// version it was packed from (0: not packed yet); unused for a constant B.
+struct MatMulState : StepState {
+  AlignedBuffer packed_b;
+  uint64_t version = 0;
+};
+
+GemmDims matmul_dims(const Shape& a, const Shape& c, bool trans_a) {
+  return GemmDims{c.dims[0], c.dims[1], trans_a ? a.dims[0] : a.dims[1]};
 }
 
-template <class T>
-void add_bias(const T* bias, T* c, int64_t m, int64_t n) {
-  for (int64_t i = 0; i < m; ++i) {
-    T* row = c + i * n;
-    for (int64_t j = 0; j < n; ++j) row[j] += bias[j];
-  }
-}
-
-// Runs the GEMM, bias and activation over element type T (float or uint32_t).
-template <class T>
-int32_t matmul_typed(KernelCall& call, T* panel) {
-  const StepDesc& s = *call.step;
-  const Shape& out = call.out[0].desc->shape;
-  GemmArgs<T> g{tensor_data<const T>(call.in[0]), tensor_data<const T>(call.in[1]), tensor_data<T>(call.out[0]),
-                out.dims[0], out.dims[1], 0, s.attr[0] != 0, s.attr[1] != 0};
-  const Shape& a = call.in[0].desc->shape;
-  g.k = g.trans_a ? a.dims[0] : a.dims[1];
-  gemm(g, panel);
-  if (s.n_in == 3) add_bias(tensor_data<const T>(call.in[2]), g.c, g.m, g.n);
-  return Status::Ok;
-}
-
-const char* check_matmul_shapes(const Plan& plan, const StepDesc& step) {
-  const Shape& a = step_input(plan, step, 0).shape;
-  const Shape& b = step_input(plan, step, 1).shape;
-  const Shape& c = step_output(plan, step, 0).shape;
+const char* check_matmul_shapes(const Shape& a, const Shape& b, const Shape& c, const Shape* bias, const MatMulAttrs& m) {
   if (a.rank != 2 || b.rank != 2 || c.rank != 2) return "operands are not 2-D";
-  int64_t m = step.attr[0] ? a.dims[1] : a.dims[0];
-  int64_t k = step.attr[0] ? a.dims[0] : a.dims[1];
-  int64_t kb = step.attr[1] ? b.dims[1] : b.dims[0];
-  int64_t n = step.attr[1] ? b.dims[0] : b.dims[1];
+  int64_t rows = m.trans_a ? a.dims[1] : a.dims[0];
+  int64_t k = m.trans_a ? a.dims[0] : a.dims[1];
+  int64_t kb = m.trans_b ? b.dims[1] : b.dims[0];
+  int64_t n = m.trans_b ? b.dims[0] : b.dims[1];
   if (k != kb) return "inner dimensions differ";
-  if (c.dims[0] != m || c.dims[1] != n) return "output shape is not [M, N]";
-  if (step.n_in == 3) {
-    const Shape& bias = step_input(plan, step, 2).shape;
-    if (bias.rank != 1 || bias.dims[0] != n) return "bias is not [N]";
-  }
+  if (c.dims[0] != rows || c.dims[1] != n) return "output shape is not [M, N]";
+  if (bias != nullptr && (bias->rank != 1 || bias->dims[0] != n)) return "bias is not [N]";
   return nullptr;
 }
 
-}  // namespace
-
-const char* matmul_validate(const Plan& plan, const StepDesc& step) {
-  if (step.n_in < 2 || step.n_in > 3 || step.n_out != 1 || step.n_attr != 3) {
-    return "needs in[a, b(, bias)] out[c] attr[transA, transB, activation]";
-  }
+const char* check_matmul_operands(const Plan& plan, const StepDesc& step, const MatMulAttrs& m) {
+  int32_t operands = m.b_var >= 0 ? 1 : 2;
+  if (step.n_in != operands && step.n_in != operands + 1) return "needs in[a, b(, bias)], or in[a(, bias)] with bVar";
   int32_t dtype = step_output(plan, step, 0).dtype;
   if (!is_numeric(dtype)) return "dtype is not float32 or int32";
   for (int32_t i = 0; i < step.n_in; ++i) {
     if (step_input(plan, step, i).dtype != dtype) return "operands differ in dtype";
   }
+  if (m.b_var >= 0 && plan.vars[static_cast<size_t>(m.b_var)].dtype != dtype) return "variable B differs in dtype";
+  bool supported = unary_supports(m.activation, dtype) || (dtype == DTypeCode::float32 && m.activation == UnaryOp::LeakyRelu);
+  if (!supported) return "activation not defined for this dtype";
+  return nullptr;
+}
+
+const Shape& b_shape(const Plan& plan, const StepDesc& step, const MatMulAttrs& m) {
+  return m.b_var >= 0 ? plan.vars[static_cast<size_t>(m.b_var)].shape : step_input(plan, step, 1).shape;
+}
+
+// Reserves `floats` in `buffer`; false (with arg = the bytes) when out of memory.
+bool reserve_floats(AlignedBuffer* buffer, int64_t floats, int32_t* arg) {
+  size_t bytes = static_cast<size_t>(floats) * sizeof(float);
+  if (buffer->reserve(bytes)) return true;
+  *arg = static_cast<int32_t>(std::min<size_t>(bytes, INT32_MAX));
+  return false;
+}
+
+// B packed for this run: from the step's cache (repacked if its variable was
+// written since), or null when B is an arena buffer the caller packs with A.
+int32_t cached_packed_b(KernelCall& call, const MatMulAttrs& m, const GemmDims& d, const float** out) {
+  auto* state = static_cast<MatMulState*>(call.state->get());
+  *out = nullptr;
+  if (state == nullptr) return Status::Ok;
+  if (m.b_var >= 0) {
+    const Variable* var = readable_var(call, m.b_var);
+    if (var == nullptr) return Status::UninitializedVariable;
+    if (state->version != var->version) {
+      const GemmArch& arch = gemm_arch();
+      if (!reserve_floats(&state->packed_b, gemm_packed_b_floats(arch, d), &call.arg)) return Status::OutOfMemory;
+      GemmOperand b{reinterpret_cast<const float*>(var->storage.data()), m.trans_b,
+                    reinterpret_cast<float*>(state->packed_b.data())};
+      gemm_pack(arch, d, GemmOperand{}, b, call.pool);
+      state->version = var->version;
+    }
+  }
+  *out = reinterpret_cast<const float*>(state->packed_b.data());
+  return Status::Ok;
+}
+
+int32_t matmul_f32(KernelCall& call, const MatMulAttrs& m) {
+  const GemmArch& arch = gemm_arch();
+  GemmDims d = matmul_dims(call.in[0].desc->shape, call.out[0].desc->shape, m.trans_a);
+  const float* packed_b = nullptr;
+  int32_t status = cached_packed_b(call, m, d, &packed_b);
+  if (status != Status::Ok) return status;
+  int64_t a_floats = gemm_packed_a_floats(arch, d);
+  int64_t b_floats = packed_b == nullptr ? gemm_packed_b_floats(arch, d) : 0;
+  if (!reserve_floats(call.scratch, a_floats + b_floats, &call.arg)) return Status::OutOfMemory;
+  float* packed_a = reinterpret_cast<float*>(call.scratch->data());
+  GemmOperand b;
+  if (packed_b == nullptr) {
+    b = GemmOperand{tensor_data<const float>(call.in[1]), m.trans_b, packed_a + a_floats};
+    packed_b = b.packed;
+  }
+  gemm_pack(arch, d, GemmOperand{tensor_data<const float>(call.in[0]), m.trans_a, packed_a}, b, call.pool);
+  int32_t bias = bias_input(*call.step, m);
+  GemmEpilogue epilogue{bias >= 0 ? tensor_data<const float>(call.in[bias]) : nullptr, m.activation, m.param};
+  gemm_compute(arch, packed_a, packed_b, tensor_data<float>(call.out[0]), d, epilogue, call.pool);
+  return Status::Ok;
+}
+
+int32_t matmul_i32(KernelCall& call, const MatMulAttrs& m) {
+  const uint32_t* b = nullptr;
+  if (m.b_var >= 0) {
+    const Variable* var = readable_var(call, m.b_var);
+    if (var == nullptr) return Status::UninitializedVariable;
+    b = reinterpret_cast<const uint32_t*>(var->storage.data());
+  } else {
+    b = tensor_data<const uint32_t>(call.in[1]);
+  }
+  if (!call.scratch->reserve(static_cast<size_t>(gemm_int32_scratch_bytes()))) {
+    call.arg = static_cast<int32_t>(gemm_int32_scratch_bytes());
+    return Status::OutOfMemory;
+  }
+  GemmDims d = matmul_dims(call.in[0].desc->shape, call.out[0].desc->shape, m.trans_a);
+  uint32_t* c = tensor_data<uint32_t>(call.out[0]);
+  gemm_int32(tensor_data<const uint32_t>(call.in[0]), m.trans_a, b, m.trans_b, c, d,
+             reinterpret_cast<uint32_t*>(call.scratch->data()));
+  int32_t bias = bias_input(*call.step, m);
+  if (bias >= 0) {
+    const uint32_t* add = tensor_data<const uint32_t>(call.in[bias]);
+    for (int64_t i = 0; i < d.m; ++i) {
+      for (int64_t j = 0; j < d.n; ++j) c[i * d.n + j] += add[j];
+    }
+  }
+  if (m.activation != UnaryOp::Identity) unary_apply_i32(m.activation, reinterpret_cast<int32_t*>(c), d.m * d.n);
+  return Status::Ok;
+}
+
+}  // namespace
+
+const char* matmul_validate(const Plan& plan, const StepDesc& step) {
+  if (step.n_out != 1 || (step.n_attr != 3 && step.n_attr != 5)) {
+    return "needs out[c] attr[transA, transB, activation(, param, bVar)]";
+  }
+  MatMulAttrs m = matmul_attrs(step);
+  if (m.b_var < -1 || m.b_var >= static_cast<int32_t>(plan.vars.size())) return "bVar is neither -1 nor a variable index";
+  if (const char* bad = check_matmul_operands(plan, step, m)) return bad;
   if ((step.attr[0] != 0 && step.attr[0] != 1) || (step.attr[1] != 0 && step.attr[1] != 1)) return "transpose flags are not 0 or 1";
-  if (!unary_supports(step.attr[2], dtype)) return "activation not defined for this dtype";
-  return check_matmul_shapes(plan, step);
+  int32_t bias = bias_input(step, m);
+  const Shape* bias_shape = bias >= 0 ? &step_input(plan, step, bias).shape : nullptr;
+  return check_matmul_shapes(step_input(plan, step, 0).shape, b_shape(plan, step, m), step_output(plan, step, 0).shape,
+                             bias_shape, m);
+}
+
+int32_t matmul_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool, std::unique_ptr<StepState>* state) {
+  MatMulAttrs m = matmul_attrs(step);
+  if (step_output(plan, step, 0).dtype != DTypeCode::float32) return Status::Ok;
+  bool constant_b = m.b_var < 0 && step_input(plan, step, 1).region == Region::Constant;
+  if (m.b_var < 0 && !constant_b) return Status::Ok;
+  auto prepared = std::make_unique<MatMulState>();
+  if (constant_b) {
+    const GemmArch& arch = gemm_arch();
+    const BufferDesc& b = step_input(plan, step, 1);
+    GemmDims d = matmul_dims(step_input(plan, step, 0).shape, step_output(plan, step, 0).shape, m.trans_a);
+    int32_t ignored = 0;
+    if (!reserve_floats(&prepared->packed_b, gemm_packed_b_floats(arch, d), &ignored)) return Status::OutOfMemory;
+    auto* data = reinterpret_cast<const float*>(plan.constants.data() + b.byte_offset);
+    gemm_pack(arch, d, GemmOperand{}, GemmOperand{data, m.trans_b, reinterpret_cast<float*>(prepared->packed_b.data())}, pool);
+  }
+  *state = std::move(prepared);
+  return Status::Ok;
 }
 
 int32_t matmul_run(KernelCall& call) {
-  AlignedBuffer panel;
-  size_t panel_bytes = static_cast<size_t>(KB * NB) * 4;
-  if (!panel.reserve(panel_bytes)) {
-    call.arg = static_cast<int32_t>(panel_bytes);
-    return Status::OutOfMemory;
-  }
-  int32_t act = call.step->attr[2];
-  int64_t count = call.out[0].desc->count;
-  if (call.out[0].desc->dtype == DTypeCode::float32) {
-    matmul_typed<float>(call, reinterpret_cast<float*>(panel.data()));
-    if (act != UnaryOp::Identity) unary_apply_f32(act, tensor_data<float>(call.out[0]), count);
-  } else {
-    matmul_typed<uint32_t>(call, reinterpret_cast<uint32_t*>(panel.data()));
-    if (act != UnaryOp::Identity) unary_apply_i32(act, tensor_data<int32_t>(call.out[0]), count);
-  }
-  return Status::Ok;
+  MatMulAttrs m = matmul_attrs(*call.step);
+  if (call.out[0].desc->dtype == DTypeCode::float32) return matmul_f32(call, m);
+  return matmul_i32(call, m);
 }
 
 }  // namespace sf

@@ -41,6 +41,11 @@ const KernelEntry* kernel_lookup(int32_t kernel) {
   return &KERNELS[kernel];
 }
 
+int32_t kernel_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool, std::unique_ptr<StepState>* state) {
+  if (step.kernel == Kernel::MatMul) return matmul_prepare(plan, step, pool, state);
+  return Status::Ok;
+}
+
 const BufferDesc& step_input(const Plan& plan, const StepDesc& step, int32_t i) {
   return plan.buffers[static_cast<size_t>(step.in[i])];
 }

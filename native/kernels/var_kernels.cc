@@ -44,13 +44,23 @@ void update_in_place(Variable* var, const Tensor& value, int32_t mode) {
 
 }  // namespace
 
+const Variable* readable_var(KernelCall& c, int32_t index) {
+  const VarDesc& v = c.plan->vars[static_cast<size_t>(index)];
+  const Variable* var = c.vars->peek_initialized(v.slot);
+  if (var == nullptr || var->dtype != v.dtype || var->count != v.count) {
+    c.arg = index;
+    return nullptr;
+  }
+  return var;
+}
+
 const char* var_read_validate(const Plan& plan, const StepDesc& step) {
   if (step.n_in != 0 || step.n_out != 1 || step.n_attr != 1) return "needs out[y] attr[var]";
   return check_var_buffer(plan, step, step_output(plan, step, 0));
 }
 
 int32_t var_read_run(KernelCall& c) {
-  Variable* var = initialized_var(c);
+  const Variable* var = readable_var(c, c.step->attr[0]);
   if (var == nullptr) return Status::UninitializedVariable;
   if (var->bytes > 0) std::memcpy(c.out[0].data, var->storage.data(), static_cast<size_t>(var->bytes));
   return Status::Ok;

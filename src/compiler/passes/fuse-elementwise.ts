@@ -129,8 +129,8 @@ function encodeProgram(plan: PlanIR, root: Node): { inputs: number[]; count: num
     if (node.kind === 'input') return inputs.indexOf(node.buffer);
     if (node.kind === 'const') {
       const buffer = plan.buffers[node.buffer];
-      const bits = new DataView(buffer.data!.buffer, buffer.data!.byteOffset).getInt32(0, true);
-      const value = buffer.dtype.size === 1 ? buffer.data![0] : bits;
+      const data = buffer.data!;
+      const value = buffer.dtype.size === 1 ? data[0] : new DataView(data.buffer, data.byteOffset, 4).getInt32(0, true);
       const key = `${buffer.dtype.code}:${value}`;
       if (!constants.has(key)) constants.set(key, emit([FusedKind.Const, 0, buffer.dtype.code, value, 0, 0]));
       return constants.get(key)!;

@@ -1,0 +1,38 @@
+// The GEMM micro-kernels, one per instruction set, and what the driver needs
+// to know about each. The x86 ones live in files compiled with their own
+// -m flags (see CMakeLists.txt) and are called only when the CPU has those
+// features. This header must stay free of inline functions and templates:
+// anything inline instantiated in such a file could be linked into the
+// baseline code and fault on an older CPU.
+#pragma once
+#include <cstdint>
+
+namespace sf {
+
+// c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0) + sum over p < kc of
+// a[p*mr + i] * b[p*nr + j], for i < rows and j < nr: the first `rows`
+// (1..mr) rows of an mr x nr tile of C, from an A micro-panel (kc x mr,
+// packed) and a B micro-panel (kc x nr). Fewer rows skip the padding rows'
+// work (a GEMM with small M) and give the same bits for the rows they do.
+// b is 64-byte aligned (the packing guarantees it); a and c need not be.
+using GemmMicroKernel = void (*)(int32_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                 bool accumulate);
+
+struct GemmArch {
+  const char* name;
+  int32_t mr;  // rows of the register tile
+  int32_t nr;  // columns of the register tile
+  GemmMicroKernel kernel;
+};
+
+// Each returns its micro-kernel, or null when this build could not compile
+// it (no x86, or a compiler without the flags). The caller checks the CPU.
+const GemmArch* gemm_arch_avx512();
+const GemmArch* gemm_arch_avx2();
+const GemmArch* gemm_arch_portable();
+
+// The largest tile of any micro-kernel, for edge-tile buffers.
+constexpr int32_t GEMM_MAX_MR = 16;
+constexpr int32_t GEMM_MAX_NR = 32;
+
+}  // namespace sf
