@@ -6,13 +6,13 @@ import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { encodePlan, alignUp } from '../src/compiler/encode.js';
-import type { PlanBuffer, PlanVariable } from '../src/compiler/plan.js';
-import { AssignMode, Kernel, ReduceOp, Status, UnaryOp, type KernelId } from '../src/compiler/plan-format.js';
-import { DType, float32, int32, type TypedArray } from '../src/graph/dtypes.js';
-import { isRunFailure, type BackendSession, type EncodedPlan, type Backend } from '../src/runtime/backend.js';
+import type { PlanVariable } from '../src/compiler/plan.js';
+import { AssignMode, Kernel, ReduceOp, Status, UnaryOp } from '../src/compiler/plan-format.js';
+import { float32, int32 } from '../src/graph/dtypes.js';
+import type { Backend, EncodedPlan } from '../src/runtime/backend.js';
 import { createWasmBackend, loadWasmBackend, relaxedSimdSupported } from '../src/runtime/wasm-backend.js';
 import { packageRoot } from '../src/runtime/package-root.js';
+import { build, bytesOf, computeOn, f32bits, run, transposed, type BufferSpec } from './plan-helpers.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd'); // on by default from Node 22
 const baseline = loadWasmBackend({ simd: 'baseline' });
@@ -28,61 +28,9 @@ it('builds and loads both module variants', () => {
   try { expect(loadWasmBackend()).toBe(baseline); } finally { delete process.env.SESSIONFLOW_WASM_SIMD; }
 });
 
-// ---- plans ------------------------------------------------------------------------
-
-/** A buffer; `data` makes it a constant unless `fed` (then it is the feed). */
-interface Buf { dtype: DType; shape: number[]; data?: TypedArray; fed?: boolean }
-type Step = [KernelId, number[], number[], number[]?];
-
-function build(bufs: Buf[], steps: Step[], feeds: number[], fetches: number[], vars: PlanVariable[] = []): EncodedPlan {
-  let arenaBytes = 0;
-  const buffers: PlanBuffer[] = bufs.map((b) => {
-    const bytes = b.shape.reduce((n, d) => n * d, 1) * b.dtype.size;
-    if (b.data && !b.fed) return { dtype: b.dtype, shape: b.shape, region: 'constant', byteOffset: 0, data: bytesOf(b.data) };
-    const byteOffset = arenaBytes;
-    arenaBytes = alignUp(arenaBytes + bytes);
-    return { dtype: b.dtype, shape: b.shape, region: 'arena', byteOffset };
-  });
-  const planSteps = steps.map(([kernel, inputs, outputs, attrs = []]) => ({ kernel, inputs, outputs, attrs, opName: 'op' }));
-  const bytes = encodePlan({ buffers, steps: planSteps, vars, feeds, fetches, arenaBytes });
-  const slot = (id: number) => ({ byteOffset: buffers[id].byteOffset, byteLength: bufs[id].shape.reduce((n, d) => n * d, 1) * bufs[id].dtype.size });
-  return { bytes, arenaBytes, feeds: feeds.map(slot), fetches: fetches.map(slot) };
-}
-
-function bytesOf(array: TypedArray): Uint8Array {
-  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-}
-
-function run(session: BackendSession, plan: EncodedPlan | ReturnType<BackendSession['loadPlan']>, feeds: TypedArray[]): ArrayBuffer[] {
-  const loaded = 'bytes' in plan ? session.loadPlan(plan as EncodedPlan) : plan;
-  const result = session.run(loaded, feeds.map(bytesOf));
-  if (isRunFailure(result)) throw new Error(`run failed: ${JSON.stringify(result)}`);
-  return result;
-}
-
-/** One step over constant and fed inputs. */
-function compute(backend: Backend, inputs: Buf[], out: [DType, number[]], kernel: KernelId, attrs: number[]): ArrayBuffer {
-  const bufs = [...inputs, { dtype: out[0], shape: out[1] }];
-  const ids = inputs.map((_, i) => i);
-  const fed = ids.filter((i) => inputs[i].fed);
-  const session = backend.createSession({});
-  try {
-    return run(session, build(bufs, [[kernel, ids, [inputs.length], attrs]], fed, [inputs.length]), fed.map((i) => inputs[i].data!))[0];
-  } finally {
-    session.close();
-  }
-}
-
 // ---- references -------------------------------------------------------------------------
 
 const f32 = Math.fround;
-/** x as [r, c] transposed to [c, r]. */
-function transpose<T extends Float32Array | Int32Array>(x: T, r: number, c: number): T {
-  const out = x.slice();
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x[i * c + j];
-  return out;
-}
-
 function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number): Float64Array {
   const c = new Float64Array(M * N);
   for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) {
@@ -92,7 +40,7 @@ function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: numb
   return c;
 }
 
-const ALPHA_BITS = new Int32Array(new Float32Array([0.1]).buffer)[0];
+const ALPHA_BITS = f32bits(0.1);
 const roundHalfEven = (z: number) => (Math.abs(z % 1) === 0.5 ? 2 * Math.round(z / 2) : Math.round(z));
 const ACTIVATIONS: [number, (z: number) => number][] = [
   [UnaryOp.Identity, (z) => z], [UnaryOp.Neg, (z) => -z], [UnaryOp.Abs, Math.abs], [UnaryOp.Square, (z) => z * z],
@@ -124,12 +72,12 @@ describe.each(variants)('wasm GEMM (%s)', (_, backend) => {
     const bias = Float32Array.from(ints(N, 3, 6), (v) => v / 2);
     const z = matmul64(a, b, M, K, N).map((v, i) => v + bias[i % N]);
     for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-      const av = ta ? transpose(a, M, K) : a;
-      const bv = tb ? transpose(b, K, N) : b;
+      const av = ta ? transposed(a, M, K) : a;
+      const bv = tb ? transposed(b, K, N) : b;
       for (const [act, f] of ACTIVATIONS) {
-        const inputs: Buf[] = [{ dtype: float32, shape: ta ? [K, M] : [M, K], data: av, fed: act % 2 === 0 },
+        const inputs: BufferSpec[] = [{ dtype: float32, shape: ta ? [K, M] : [M, K], data: av, fed: act % 2 === 0 },
           { dtype: float32, shape: tb ? [N, K] : [K, N], data: bv, fed: act % 3 === 0 }, { dtype: float32, shape: [N], data: bias }];
-        const got = new Float32Array(compute(backend, inputs, [float32, [M, N]], Kernel.MatMul, [ta, tb, act, ALPHA_BITS, -1]));
+        const got = new Float32Array(computeOn(backend, inputs, [float32, [M, N]], Kernel.MatMul, [ta, tb, act, ALPHA_BITS, -1]));
         const bad = Array.from(got).findIndex((v, i) => !near(v, f32(f(z[i]))));
         expect(bad < 0 ? 'ok' : `got ${got[bad]}, want ${f32(f(z[bad]))} at ${bad}`, `act ${act} trans ${ta}${tb}`).toBe('ok');
       }
@@ -143,8 +91,8 @@ describe.each(variants)('wasm GEMM (%s)', (_, backend) => {
     const want = matmul64(a, b, M, K, N);
     const scale = matmul64(a.map(Math.abs), b.map(Math.abs), M, K, N);
     for (const [ta, tb] of [[0, 0], [1, 1]]) {
-      const got = new Float32Array(compute(backend, [{ dtype: float32, shape: ta ? [K, M] : [M, K], data: ta ? transpose(a, M, K) : a },
-        { dtype: float32, shape: tb ? [N, K] : [K, N], data: tb ? transpose(b, K, N) : b }], [float32, [M, N]], Kernel.MatMul, [ta, tb, 0]));
+      const got = new Float32Array(computeOn(backend, [{ dtype: float32, shape: ta ? [K, M] : [M, K], data: ta ? transposed(a, M, K) : a },
+        { dtype: float32, shape: tb ? [N, K] : [K, N], data: tb ? transposed(b, K, N) : b }], [float32, [M, N]], Kernel.MatMul, [ta, tb, 0]));
       got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5 * scale[i]));
     }
   });
@@ -161,8 +109,8 @@ describe.each(variants)('wasm GEMM (%s)', (_, backend) => {
       want[i * N + j] = s < 0 ? -s | 0 : s; // Abs, wrapping
     }
     for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-      const got = new Int32Array(compute(backend, [{ dtype: int32, shape: ta ? [K, M] : [M, K], data: ta ? transpose(a, M, K) : a },
-        { dtype: int32, shape: tb ? [N, K] : [K, N], data: tb ? transpose(b, K, N) : b }, { dtype: int32, shape: [N], data: bias }],
+      const got = new Int32Array(computeOn(backend, [{ dtype: int32, shape: ta ? [K, M] : [M, K], data: ta ? transposed(a, M, K) : a },
+        { dtype: int32, shape: tb ? [N, K] : [K, N], data: tb ? transposed(b, K, N) : b }, { dtype: int32, shape: [N], data: bias }],
         [int32, [M, N]], Kernel.MatMul, [ta, tb, UnaryOp.Abs]));
       expect(Array.from(got)).toEqual(Array.from(want));
     }
@@ -180,7 +128,7 @@ describe.each(variants)('wasm GEMM (%s)', (_, backend) => {
       [[Kernel.MatMul, [0, 1], [2], [0, 1, UnaryOp.Identity, 0, 0]]], [0], [2], [v]));
     expect(session.run(mm, [bytesOf(a)])).toEqual({ status: Status.UninitializedVariable, step: 0, arg: 0 });
     const expectProduct = (w: Float32Array) => {
-      const want = matmul64(a, transpose(w, N, K), M, K, N).map((x, i) => x + bias[i % N]);
+      const want = matmul64(a, transposed(w, N, K), M, K, N).map((x, i) => x + bias[i % N]);
       expect(Array.from(new Float32Array(run(session, mm, [a])[0]))).toEqual(Array.from(want));
     };
     const w1 = Float32Array.from({ length: N * K }, (_, i) => i % 7);
@@ -211,7 +159,7 @@ describe('wasm GEMM: both builds agree', () => {
     const [M, K, N] = [50, 700, 37];
     const a = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i));
     const b = Float32Array.from({ length: K * N }, (_, i) => Math.cos(i * 0.3));
-    const results = variants.map(([, backend]) => new Float32Array(compute(backend,
+    const results = variants.map(([, backend]) => new Float32Array(computeOn(backend,
       [{ dtype: float32, shape: [M, K], data: a }, { dtype: float32, shape: [K, N], data: b }], [float32, [M, N]], Kernel.MatMul, [0, 0, UnaryOp.Tanh])));
     results[1].forEach((v, i) => expect(Math.abs(v - results[0][i])).toBeLessThan(1e-4));
   });
@@ -247,9 +195,9 @@ describe.each(variants)('wasm Reduce and Transpose (%s)', (_, backend) => {
     const n = 1 << 22;
     const x = Float32Array.from({ length: n }, (_, i) => 1 + Math.sin(i) * 1e-3);
     const exact = x.reduce((s, v) => s + v, 0);
-    const sum = new Float32Array(compute(backend, [{ dtype: float32, shape: [n], data: x }], [float32, []], Kernel.Reduce, [ReduceOp.Sum, 1, n, 1]))[0];
+    const sum = new Float32Array(computeOn(backend, [{ dtype: float32, shape: [n], data: x }], [float32, []], Kernel.Reduce, [ReduceOp.Sum, 1, n, 1]))[0];
     expect(Math.abs(sum - exact) / exact).toBeLessThan(1e-6); // a serial float32 sum is off by ~1e-3
-    const cols = new Float32Array(compute(backend, [{ dtype: float32, shape: [n / 4, 4], data: x }], [float32, [4]], Kernel.Reduce, [ReduceOp.Sum, 1, n / 4, 4]));
+    const cols = new Float32Array(computeOn(backend, [{ dtype: float32, shape: [n / 4, 4], data: x }], [float32, [4]], Kernel.Reduce, [ReduceOp.Sum, 1, n / 4, 4]));
     cols.forEach((s, j) => {
       let e = 0;
       for (let k = j; k < n; k += 4) e += x[k];
@@ -262,7 +210,7 @@ describe.each(variants)('wasm Reduce and Transpose (%s)', (_, backend) => {
     const x = Float32Array.from({ length: outer * n * inner }, (_, i) => Math.cos(i * 0.37) * 3);
     for (const [op, f, init] of [[ReduceOp.Max, Math.max, -Infinity], [ReduceOp.Min, Math.min, Infinity], [ReduceOp.Mean, (s: number, t: number) => s + t, 0]] as const) {
       for (const [o, m, w] of [[outer, n, inner], [outer * n, inner, 1]]) {
-        const got = new Float32Array(compute(backend, [{ dtype: float32, shape: [o, m, w], data: x }], [float32, [o, w]], Kernel.Reduce, [op, o, m, w]));
+        const got = new Float32Array(computeOn(backend, [{ dtype: float32, shape: [o, m, w], data: x }], [float32, [o, w]], Kernel.Reduce, [op, o, m, w]));
         got.forEach((v, at) => {
           const [i, j] = [Math.floor(at / w), at % w];
           let s: number = init;
@@ -280,7 +228,7 @@ describe.each(variants)('wasm Reduce and Transpose (%s)', (_, backend) => {
     const strides = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
     for (const perm of [[0, 1, 3, 2], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]]) {
       const outShape = perm.map((p) => shape[p]);
-      const got = new Int32Array(compute(backend, [{ dtype: int32, shape, data: x }], [int32, outShape], Kernel.Transpose, perm));
+      const got = new Int32Array(computeOn(backend, [{ dtype: int32, shape, data: x }], [int32, outShape], Kernel.Transpose, perm));
       let at = 0;
       let ok = true;
       for (let a = 0; a < outShape[0]; a++) for (let b = 0; b < outShape[1]; b++) for (let c = 0; c < outShape[2]; c++) for (let d = 0; d < outShape[3]; d++) {
@@ -290,7 +238,7 @@ describe.each(variants)('wasm Reduce and Transpose (%s)', (_, backend) => {
       expect(ok, `perm ${perm}`).toBe(true);
     }
     const m = Float32Array.from({ length: 129 * 67 }, (_, i) => i);
-    const t = new Float32Array(compute(backend, [{ dtype: float32, shape: [129, 67], data: m }], [float32, [67, 129]], Kernel.Transpose, [1, 0]));
-    expect(Array.from(t)).toEqual(Array.from(transpose(m, 129, 67)));
+    const t = new Float32Array(computeOn(backend, [{ dtype: float32, shape: [129, 67], data: m }], [float32, [67, 129]], Kernel.Transpose, [1, 0]));
+    expect(Array.from(t)).toEqual(Array.from(transposed(m, 129, 67)));
   });
 });
