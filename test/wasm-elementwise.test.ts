@@ -11,7 +11,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol = 2e-
   for (let i = 0; i < want.length; i++) {
     const [g, w] = [got[i], want[i]];
     if (Number.isNaN(w) || !Number.isFinite(w)) { expect(g, `${label}[${i}]`).toBe(w); continue; }
-    if (Math.abs(g - w) > atol + rtol * Math.abs(w)) expect.fail(`${label}[${i}]: got ${g}, want ${w}`);
+    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) expect.fail(`${label}[${i}]: got ${g}, want ${w}`); // NaN fails too
   }
 }
 
