@@ -44,14 +44,26 @@ int32_t int32_arg(const Napi::Value& value, const char* what) {
   return static_cast<int32_t>(d);
 }
 
-Napi::Uint8Array bytes_arg(const Napi::Value& value, const std::string& what) {
+// `what` names the argument in the error; it is built only when the check fails.
+template <typename Describe>
+Napi::Uint8Array bytes_arg(const Napi::Value& value, Describe what) {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(value.Env(), "sessionflow: " + what + " must be a Uint8Array");
+    throw Napi::TypeError::New(value.Env(), "sessionflow: " + what() + " must be a Uint8Array");
   }
   return value.As<Napi::Uint8Array>();
 }
 
+Napi::Uint8Array bytes_arg(const Napi::Value& value, const char* what) {
+  return bytes_arg(value, [what] { return std::string(what); });
+}
+
 ByteView view_of(const Napi::Uint8Array& array) { return ByteView{array.Data(), array.ByteLength()}; }
+
+// A caller-made ArrayBuffer that a run's fetch is copied into.
+struct OutputView {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
 
 Napi::Object failure_object(Napi::Env env, const RunResult& result) {
   Napi::Object failure = Napi::Object::New(env);
@@ -137,6 +149,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
                        {InstanceMethod("loadPlan", &NativeSession::load_plan),
                         InstanceMethod("freePlan", &NativeSession::free_plan),
                         InstanceMethod("run", &NativeSession::run),
+                        InstanceMethod("arena", &NativeSession::arena),
+                        InstanceMethod("runInArena", &NativeSession::run_in_arena),
                         InstanceMethod("runAsync", &NativeSession::run_async),
                         InstanceMethod("close", &NativeSession::close),
                         InstanceAccessor("closed", &NativeSession::closed, nullptr)});
@@ -168,6 +182,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     } catch (const std::bad_alloc&) {
       why = "cannot allocate the plan's tables";
     }
+    // A grown arena has moved: the old view must not reach the freed block.
+    if (session.arena().data != arena_view_data_ || session.arena().length != arena_view_length_) detach_arena_view();
     if (status == Status::InvalidPlan) throw_coded(env, "invalid plan: " + why, "INVALID_PLAN");
     if (status != Status::Ok) throw_coded(env, "out of memory: " + why, "OUT_OF_MEMORY");
     return Napi::Number::New(env, id);
@@ -181,22 +197,58 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     return Napi::Boolean::New(env, open_session(env).free_plan(id));
   }
 
-  // Reads every feed first: a getter may run JS (even close this session),
+  // run(planId, feeds[, outputs]): with `outputs` (one ArrayBuffer per fetch,
+  // of its exact size, made by the caller) the fetches are copied into them and
+  // run returns undefined, which saves creating buffers here (the hot path);
+  // without, it returns new ArrayBuffers. A failing step returns {status, step, arg}.
+  // Reads every argument first: a getter may run JS (even close this session),
   // so the session and plan are looked up only afterwards.
   Napi::Value run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() != 2 || !info[1].IsArray()) {
-      throw Napi::TypeError::New(env, "sessionflow: run(planId, feeds) takes a plan id and an array of Uint8Array");
+    if (info.Length() < 2 || info.Length() > 3 || !info[1].IsArray() || (info.Length() == 3 && !info[2].IsArray())) {
+      throw Napi::TypeError::New(env, "sessionflow: run(planId, feeds[, outputs]) takes a plan id, an array of Uint8Array and optionally an array of ArrayBuffer");
     }
     int32_t id = int32_arg(info[0], "the plan id");
     std::vector<Napi::Uint8Array> arrays = collect_feeds(info[1].As<Napi::Array>());
+    std::vector<OutputView> outputs = info.Length() == 3 ? collect_outputs(info[2].As<Napi::Array>()) : std::vector<OutputView>{};
     Session& session = open_session(env);
     const Plan* plan = session.plan(id);
     if (plan == nullptr) throw Napi::RangeError::New(env, "sessionflow: unknown plan id " + std::to_string(id));
     std::vector<ByteView> feeds = check_feeds(env, *plan, arrays);
+    if (info.Length() == 3) check_outputs(env, session, id, *plan, outputs);
     RunResult result = session.run(id, feeds.data(), feeds.size());
     if (result.status != Status::Ok) return failure_object(env, result);
-    return fetch_results(env, session, id, plan->fetches.size());
+    if (info.Length() == 2) return fetch_results(env, session, id, plan->fetches.size());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      ByteView fetch = session.fetch(id, i);
+      if (fetch.length > 0) std::memcpy(outputs[i].data, fetch.data, fetch.length);
+    }
+    return env.Undefined();
+  }
+
+  static std::vector<OutputView> collect_outputs(const Napi::Array& list) {
+    std::vector<OutputView> outputs;
+    uint32_t n = list.Length();
+    outputs.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      Napi::Value value = list.Get(i);
+      if (!value.IsArrayBuffer()) throw Napi::TypeError::New(value.Env(), "sessionflow: output " + std::to_string(i) + " must be an ArrayBuffer");
+      Napi::ArrayBuffer buffer = value.As<Napi::ArrayBuffer>();
+      outputs.push_back(OutputView{static_cast<uint8_t*>(buffer.Data()), buffer.ByteLength()});
+    }
+    return outputs;
+  }
+
+  static void check_outputs(Napi::Env env, const Session& session, int32_t id, const Plan& plan, const std::vector<OutputView>& outputs) {
+    if (outputs.size() != plan.fetches.size()) {
+      throw Napi::RangeError::New(env, "sessionflow: the plan has " + std::to_string(plan.fetches.size()) +
+                                           " fetches but run got " + std::to_string(outputs.size()) + " outputs");
+    }
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      if (outputs[i].length != session.fetch(id, i).length) {
+        throw Napi::RangeError::New(env, "sessionflow: output " + std::to_string(i) + " has the wrong byte length");
+      }
+    }
   }
 
   // runAsync(planId, feeds) -> Promise: checks and copies the feeds here, on
@@ -225,7 +277,7 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     std::vector<Napi::Uint8Array> arrays;
     uint32_t n = list.Length();
     arrays.reserve(n);
-    for (uint32_t i = 0; i < n; ++i) arrays.push_back(bytes_arg(list.Get(i), "feed " + std::to_string(i)));
+    for (uint32_t i = 0; i < n; ++i) arrays.push_back(bytes_arg(list.Get(i), [i] { return "feed " + std::to_string(i); }));
     return arrays;
   }
 
@@ -249,14 +301,55 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
 
   // An in-flight runAsync holds its own reference: the memory goes when it ends.
   Napi::Value close(const Napi::CallbackInfo& info) {
+    detach_arena_view();
     session_.reset();
     return info.Env().Undefined();
+  }
+
+  // arena() -> ArrayBuffer over the session's arena (no copy), so the caller can
+  // write feeds and read fetches in place around runInArena. The view is
+  // detached (its JS length drops to 0) when the arena moves or the session
+  // closes, so a stale view can never reach freed memory; call arena() again
+  // after every loadPlan.
+  Napi::Value arena(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ByteView memory = open_session(env).arena();
+    if (!arena_view_.IsEmpty() && memory.data == arena_view_data_ && memory.length == arena_view_length_) return arena_view_.Value();
+    detach_arena_view();
+    Napi::ArrayBuffer view = memory.length == 0 ? Napi::ArrayBuffer::New(env, 0)
+                                                : Napi::ArrayBuffer::New(env, const_cast<uint8_t*>(memory.data), memory.length);
+    arena_view_ = Napi::Persistent(view);
+    arena_view_data_ = memory.data;
+    arena_view_length_ = memory.length;
+    return view;
+  }
+
+  // runInArena(planId): runs with the feeds already written into the arena
+  // view; the fetches are left there. Returns undefined, or {status, step, arg}.
+  Napi::Value run_in_arena(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "sessionflow: runInArena(planId) takes a plan id");
+    int32_t id = int32_arg(info[0], "the plan id");
+    Session& session = open_session(env);
+    if (session.plan(id) == nullptr) throw Napi::RangeError::New(env, "sessionflow: unknown plan id " + std::to_string(id));
+    RunResult result = session.run_in_place(id);
+    return result.status == Status::Ok ? env.Undefined() : failure_object(env, result);
+  }
+
+  void detach_arena_view() {
+    if (arena_view_.IsEmpty()) return;
+    Napi::ArrayBuffer view = arena_view_.Value();
+    if (view.ByteLength() > 0) view.Detach();
+    arena_view_.Reset();
   }
 
   Napi::Value closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !session_); }
 
   std::shared_ptr<Session> session_;  // null once closed; the finalizer frees it otherwise
   bool busy_ = false;                 // a runAsync is in flight (touched only on the JS thread)
+  Napi::Reference<Napi::ArrayBuffer> arena_view_;  // the last arena() view, detached when stale
+  const uint8_t* arena_view_data_ = nullptr;
+  size_t arena_view_length_ = 0;
 };
 
 class SessionflowAddon : public Napi::Addon<SessionflowAddon> {

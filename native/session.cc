@@ -70,8 +70,7 @@ int32_t Session::run_step(LoadedPlan& loaded, size_t s, int32_t* arg) {
 
 RunResult Session::run(int32_t id, const ByteView* feeds, size_t n_feeds) {
   RunResult result;
-  auto found = plans_.find(id);
-  const Plan* plan = found == plans_.end() ? nullptr : &found->second->plan;
+  const Plan* plan = this->plan(id);
   if (plan == nullptr || n_feeds != plan->feeds.size()) {
     result.status = Status::InvalidPlan;
     return result;
@@ -85,7 +84,17 @@ RunResult Session::run(int32_t id, const ByteView* feeds, size_t n_feeds) {
     }
     if (bytes > 0) std::memcpy(buffer_data(*plan, b), feeds[i].data, bytes);
   }
-  for (size_t s = 0; s < plan->steps.size(); ++s) {
+  return run_in_place(id);
+}
+
+RunResult Session::run_in_place(int32_t id) {
+  RunResult result;
+  auto found = plans_.find(id);
+  if (found == plans_.end()) {
+    result.status = Status::InvalidPlan;
+    return result;
+  }
+  for (size_t s = 0; s < found->second->plan.steps.size(); ++s) {
     int32_t status = run_step(*found->second, s, &result.arg);
     if (status != Status::Ok) {
       result.status = status;

@@ -51,6 +51,11 @@ class Session {
   // Runs plan `id` (which must be loaded) with one feed per plan feed, each
   // exactly its buffer's byte size (the caller checks both).
   RunResult run(int32_t id, const ByteView* feeds, size_t n_feeds);
+  // Runs plan `id` with its feeds already written into the arena (by a caller
+  // holding a view of arena()); the fetches stay there for the caller to read.
+  RunResult run_in_place(int32_t id);
+  // The arena's memory; it moves only when load_plan grows it, and close frees it.
+  ByteView arena() const { return ByteView{arena_.data(), arena_.capacity()}; }
   // Fetch `i` of plan `id` in the arena, as the last run left it.
   ByteView fetch(int32_t id, size_t i) const;
   // Frees the arena, the variables, the random stream counters and every plan, and joins the threads.

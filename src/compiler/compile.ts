@@ -39,7 +39,8 @@ export interface CompileRequest extends CompileOptions {
 export interface CompiledPlan {
   ir: PlanIR;
   encoded: EncodedPlan;
-  fetchSpecs: { dtype: DType; shape: number[] }[];
+  /** Each fetch's dtype and (frozen, shared by every result) shape. */
+  fetchSpecs: { dtype: DType; shape: readonly number[] }[];
   /** How many graph operations the plan was compiled from. */
   opCount: number;
 }
@@ -65,8 +66,11 @@ export function compilePlan({ fetches, targets, feeds, fuse = true, sessionSeed 
   const slot = (b: number) => ({ byteOffset: ir.buffers[b].byteOffset, byteLength: byteSize(ir.buffers[b]) });
   return {
     ir,
-    encoded: { bytes: encodePlan(ir), arenaBytes: ir.arenaBytes, feeds: ir.feeds.map(slot), fetches: ir.fetches.map(slot) },
-    fetchSpecs: ir.fetches.map((b) => ({ dtype: ir.buffers[b].dtype, shape: ir.buffers[b].shape })),
+    encoded: {
+      bytes: encodePlan(ir), arenaBytes: ir.arenaBytes, feeds: ir.feeds.map(slot),
+      fetches: ir.fetches.map((b) => ({ ...slot(b), dtype: ir.buffers[b].dtype.name })),
+    },
+    fetchSpecs: ir.fetches.map((b) => ({ dtype: ir.buffers[b].dtype, shape: Object.freeze([...ir.buffers[b].shape]) })),
     opCount: ops.length,
   };
 }

@@ -10,17 +10,23 @@ import type { Operation } from './operation.js';
 import { formatShapeTuple, type Shape } from './shape.js';
 
 export class Tensor {
+  /** `op:index`, computed once: run() keys its plan cache by it. */
+  readonly name: string;
+
   constructor(
     readonly op: Operation,
     readonly valueIndex: number,
     readonly dtype: DType,
     private readonly staticShape: Shape,
-  ) {}
+  ) {
+    this.name = `${op.name}:${valueIndex}`;
+  }
 
-  get name(): string { return `${this.op.name}:${this.valueIndex}`; }
   get graph(): Graph { return this.op.graph; }
   /** The static shape: `null` dims are unknown until a run; `null` means unknown rank. */
   get shape(): Shape { return this.staticShape === null ? null : [...this.staticShape]; }
+  /** The static shape without a copy, for hot paths that only read it. */
+  get staticShapeRef(): Shape { return this.staticShape; }
   get rank(): number | null { return this.staticShape === null ? null : this.staticShape.length; }
   /** The operations that take this tensor as an input. */
   consumers(): Operation[] { return this.graph.consumersOf(this); }

@@ -26,14 +26,22 @@ export function isConvertible(value: unknown): value is TensorConvertible {
   return typeof value === 'object' && value !== null && typeof (value as TensorConvertible).toTensor === 'function';
 }
 
-/** Converts a JS value to dense data of `dtype` (inferred when absent), with TensorFlow's checks. */
-export function hostValue(value: Value, dtype?: DTypeLike): HostValue {
-  if (value instanceof NDArray) return castHost(toDType(value.dtype), [...value.shape], value.data, dtype);
+/**
+ * Converts a JS value to dense data of `dtype` (inferred when absent), with
+ * TensorFlow's checks. Typed data of the right dtype is used as it is unless
+ * `copy` asks for a snapshot.
+ */
+export function hostValue(value: Value, dtype?: DTypeLike, copy = true): HostValue {
+  if (typeof value === 'number' && dtype !== undefined) return scalarValue(value, toDType(dtype));
+  if (value instanceof NDArray) return castHost(toDType(value.dtype), [...value.shape], value.data, dtype, copy);
   if (ArrayBuffer.isView(value)) {
     const array = value as TypedArray | Float64Array;
-    const own = array instanceof Float64Array ? float32 : dtypeOfArray(array as TypedArray);
-    if (!own) throw new TypeError(`Cannot convert a ${array.constructor.name} to a tensor: use Float32Array, Int32Array or Uint8Array (bool).`);
-    return castHost(own, [array.length], Array.from(array as ArrayLike<number>), dtype);
+    const own = array instanceof Float64Array ? undefined : dtypeOfArray(array as TypedArray);
+    if (!own) {
+      if (!(array instanceof Float64Array)) throw new TypeError(`Cannot convert a ${array.constructor.name} to a tensor: use Float32Array, Int32Array or Uint8Array (bool).`);
+      return castHost(float32, [array.length], Array.from(array), dtype, true);
+    }
+    return castHost(own, [array.length], array as TypedArray, dtype, copy);
   }
   const shape: number[] = [];
   const flat: (number | boolean)[] = [];
@@ -44,14 +52,22 @@ export function hostValue(value: Value, dtype?: DTypeLike): HostValue {
   return { dtype: type, shape, data };
 }
 
-function castHost(own: DType, shape: number[], data: ArrayLike<number>, dtype?: DTypeLike): HostValue {
+function castHost(own: DType, shape: number[], data: ArrayLike<number>, dtype: DTypeLike | undefined, copy: boolean): HostValue {
   const type = dtype === undefined ? own : toDType(dtype);
   if (type !== own && !(own === int32 && type === float32)) {
     throw new TypeError(`Cannot convert ${own.name} data to a ${type.name} tensor: cast it first (tf.cast) or pass data of dtype ${type.name}.`);
   }
+  if (type === own && !copy) return { dtype: type, shape, data: data as TypedArray };
   const out = type.allocate(data.length);
   out.set(data as ArrayLike<number>);
   return { dtype: type, shape, data: out };
+}
+
+/** A bare number as a scalar of `dtype` (the common feed), with the same checks as arrays. */
+function scalarValue(value: number, dtype: DType): HostValue {
+  const data = dtype.allocate(1);
+  data[0] = checkElement(value, dtype);
+  return { dtype, shape: [], data };
 }
 
 function flatten(value: unknown, depth: number, shape: number[], out: (number | boolean)[]): void {

@@ -5,6 +5,7 @@
  * in browsers). A run crosses into the backend once.
  */
 import type { StatusCode } from '../compiler/plan-format.js';
+import type { DTypeName, TypedArray } from '../graph/dtypes.js';
 
 export type BackendName = 'native' | 'wasm';
 
@@ -17,6 +18,8 @@ export interface SessionConfig {
 export interface ArenaSlot {
   byteOffset: number;
   byteLength: number;
+  /** The element type, for runTyped's results (bytes when absent). */
+  dtype?: DTypeName;
 }
 
 /** A plan ready to hand to a backend: the bytes plus its feed and fetch slots. */
@@ -54,6 +57,12 @@ export interface BackendSession {
    */
   run(plan: BackendPlan, feeds: readonly Uint8Array[]): ArrayBuffer[] | RunFailure;
   /**
+   * `run` returning each fetch as a fresh typed array of its slot's dtype:
+   * small results then live on the JS heap, which is much cheaper than an
+   * ArrayBuffer each (the per-run overhead Session.run cares about).
+   */
+  runTyped(plan: BackendPlan, feeds: readonly Uint8Array[]): TypedArray[] | RunFailure;
+  /**
    * `run` as a Promise. Native copies the feeds and runs on a worker thread
    * (nothing else may touch the session until it settles); wasm runs at once.
    */
@@ -67,6 +76,14 @@ export interface Backend {
   createSession(config: SessionConfig): BackendSession;
 }
 
-export function isRunFailure(result: ArrayBuffer[] | RunFailure): result is RunFailure {
+/** A fresh typed array holding `slot`'s bytes of `memory`. */
+export function sliceSlot(memory: ArrayBuffer, base: number, slot: ArenaSlot): TypedArray {
+  const start = base + slot.byteOffset;
+  if (slot.dtype === 'float32') return new Float32Array(memory, start, slot.byteLength / 4).slice();
+  if (slot.dtype === 'int32') return new Int32Array(memory, start, slot.byteLength / 4).slice();
+  return new Uint8Array(memory, start, slot.byteLength).slice();
+}
+
+export function isRunFailure(result: ArrayBuffer[] | TypedArray[] | RunFailure): result is RunFailure {
   return !Array.isArray(result);
 }

@@ -14,17 +14,21 @@ import { checkGraph, resolveName } from './fetches.js';
 export type FeedKey = Tensor | Variable | string;
 export type Feeds = ReadonlyMap<FeedKey, Value> | { readonly [name: string]: Value };
 
-/** Fed tensors and their values, sorted by tensor name so the order is canonical. */
-export function normalizeFeeds(feeds: Feeds | undefined, graph: Graph): [Tensor, HostValue][] {
+/**
+ * Fed tensors and their values, sorted by tensor name so the order is
+ * canonical. Typed data is used in place unless `copy` asks for a snapshot
+ * (a queued runAsync reads it later).
+ */
+export function normalizeFeeds(feeds: Feeds | undefined, graph: Graph, copy = false): [Tensor, HostValue][] {
   if (feeds === undefined || feeds === null) return [];
-  const entries: [FeedKey, Value][] = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
-  const seen = new Map<Tensor, HostValue>();
+  const entries: Iterable<[FeedKey, Value]> = feeds instanceof Map ? feeds : Object.entries(feeds);
+  const fed: [Tensor, HostValue][] = [];
   for (const [key, value] of entries) {
     const tensor = resolveKey(key, graph);
-    if (seen.has(tensor)) throw new InvalidArgumentError(`Tensor '${tensor.name}' is fed more than once.`);
-    seen.set(tensor, feedValue(tensor, value));
+    if (fed.some(([t]) => t === tensor)) throw new InvalidArgumentError(`Tensor '${tensor.name}' is fed more than once.`);
+    fed.push([tensor, feedValue(tensor, value, copy)]);
   }
-  return [...seen.entries()].sort(([a], [b]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return fed.length < 2 ? fed : fed.sort(([a], [b]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function resolveKey(key: FeedKey, graph: Graph): Tensor {
@@ -41,14 +45,14 @@ function notFeedable(name: string): never {
   throw new InvalidArgumentError(`Cannot feed '${name}': the operation has no outputs.`);
 }
 
-function feedValue(tensor: Tensor, value: Value): HostValue {
+function feedValue(tensor: Tensor, value: Value, copy: boolean): HostValue {
   let host: HostValue;
   try {
-    host = hostValue(value, tensor.dtype);
+    host = hostValue(value, tensor.dtype, copy);
   } catch (e) {
     throw new InvalidArgumentError(`Cannot feed a value to Tensor '${tensor.name}', which has dtype ${tensor.dtype.name}: ${(e as Error).message}`);
   }
-  if (!isCompatible(tensor.shape, host.shape)) {
+  if (!isCompatible(tensor.staticShapeRef, host.shape)) {
     throw new InvalidArgumentError(`Cannot feed value of shape ${formatShapeTuple(host.shape)} for Tensor '${tensor.name}', which has shape '${formatShapeTuple(tensor.shape)}'`);
   }
   return host;

@@ -15,9 +15,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { arch, platform } from 'node:process';
 import type { StatusCode } from '../compiler/plan-format.js';
-import type {
-  Backend, BackendPlan, BackendSession, EncodedPlan, RunFailure, SessionConfig,
+import {
+  sliceSlot, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
 } from './backend.js';
+import type { TypedArray } from '../graph/dtypes.js';
 import { packageRoot } from './package-root.js';
 
 /** The addon's JS surface (native/addon.cc). */
@@ -26,14 +27,21 @@ export interface NativeAddon {
   createSession(config?: SessionConfig): NativeSessionHandle;
 }
 
-type NativeRunResult = ArrayBuffer[] | { status: number; step: number; arg: number };
+type NativeFailure = { status: number; step: number; arg: number };
+type NativeRunResult = ArrayBuffer[] | NativeFailure;
 
 export interface NativeSessionHandle {
   readonly closed: boolean;
   /** Throws an Error with code 'INVALID_PLAN' | 'OUT_OF_MEMORY' | 'SESSION_CLOSED'. */
   loadPlan(bytes: Uint8Array): number;
   freePlan(planId: number): boolean;
+  /** Returns new buffers, or fills `outputs` (one per fetch, exact sizes) and returns undefined. */
   run(planId: number, feeds: readonly Uint8Array[]): NativeRunResult;
+  run(planId: number, feeds: readonly Uint8Array[], outputs: ArrayBuffer[]): NativeFailure | undefined;
+  /** A view of the session's arena (detached when it moves: call again after loadPlan). */
+  arena(): ArrayBuffer;
+  /** Runs with the feeds already in the arena; the fetches stay there. */
+  runInArena(planId: number): NativeFailure | undefined;
   /** Copies the feeds, runs on a libuv worker thread; one at a time per session (else SESSION_BUSY). */
   runAsync(planId: number, feeds: readonly Uint8Array[]): Promise<NativeRunResult>;
   /** Closing during a runAsync defers freeing the memory until the run finishes. */
@@ -86,20 +94,57 @@ class NativePlan implements BackendPlan {
 }
 
 class NativeBackendSession implements BackendSession {
+  private arena?: Uint8Array;
+
   constructor(private readonly handle: NativeSessionHandle) {}
 
   loadPlan(plan: EncodedPlan): BackendPlan {
-    return new NativePlan(plan, this.handle.loadPlan(plan.bytes), this);
+    const loaded = new NativePlan(plan, this.handle.loadPlan(plan.bytes), this);
+    this.arena = undefined; // the arena may have grown (the addon detached the old view)
+    return loaded;
   }
 
   freePlan(plan: BackendPlan): void {
     this.handle.freePlan(this.own(plan).id);
   }
 
+  /**
+   * Feeds go straight into the arena through a view of it and fetches are
+   * sliced out of it, so a run is one small call into the addon (as on wasm).
+   */
   run(plan: BackendPlan, feeds: readonly Uint8Array[]): ArrayBuffer[] | RunFailure {
-    const result = this.handle.run(this.own(plan).id, feeds);
-    if (Array.isArray(result)) return result;
-    return { status: result.status as StatusCode, step: result.step, arg: result.arg };
+    const failure = this.runInArena(plan, feeds);
+    if (failure) return failure;
+    const memory = this.arenaView().buffer as ArrayBuffer;
+    return plan.encoded.fetches.map((slot) => memory.slice(slot.byteOffset, slot.byteOffset + slot.byteLength));
+  }
+
+  runTyped(plan: BackendPlan, feeds: readonly Uint8Array[]): TypedArray[] | RunFailure {
+    const failure = this.runInArena(plan, feeds);
+    if (failure) return failure;
+    const memory = this.arenaView().buffer as ArrayBuffer;
+    return plan.encoded.fetches.map((slot) => sliceSlot(memory, 0, slot));
+  }
+
+  private runInArena(plan: BackendPlan, feeds: readonly Uint8Array[]): RunFailure | undefined {
+    const native = this.own(plan);
+    const slots = native.encoded.feeds;
+    if (feeds.length !== slots.length) throw new RangeError(`sessionflow: the plan takes ${slots.length} feeds but run got ${feeds.length}`);
+    const arena = this.arenaView();
+    feeds.forEach((bytes, i) => {
+      if (bytes.byteLength !== slots[i].byteLength) {
+        throw new RangeError(`sessionflow: feed ${i} has ${bytes.byteLength} bytes; the plan expects ${slots[i].byteLength}`);
+      }
+      arena.set(bytes, slots[i].byteOffset);
+    });
+    const failure = this.handle.runInArena(native.id);
+    return failure && { status: failure.status as StatusCode, step: failure.step, arg: failure.arg };
+  }
+
+  /** The arena view, fetched again after a plan load may have moved the arena. */
+  private arenaView(): Uint8Array {
+    this.arena ??= new Uint8Array(this.handle.arena());
+    return this.arena;
   }
 
   async runAsync(plan: BackendPlan, feeds: readonly Uint8Array[]): Promise<ArrayBuffer[] | RunFailure> {

@@ -5,7 +5,7 @@
  *   const r = sess.run(c);   // NDArray
  *   r.shape; r.dtype; r.data; r.item(); r.toArray(); console.log(r)  // [[1. 2.] ...
  */
-import { toDType, type DTypeLike, type DTypeName, type TypedArray } from '../graph/dtypes.js';
+import { toDType, type DType, type DTypeLike, type DTypeName, type TypedArray } from '../graph/dtypes.js';
 import { formatNDArray } from './format.js';
 
 export type NestedArray<T> = T | NestedArray<T>[];
@@ -17,6 +17,13 @@ export class NDArray {
   readonly data: TypedArray;
 
   constructor(data: TypedArray, shape: readonly number[], dtype?: DTypeLike) {
+    if (trusted) {
+      // A run's own result: shape (frozen) and dtype already match the data.
+      this.dtype = (dtype as DType).name;
+      this.shape = shape;
+      this.data = data;
+      return;
+    }
     const type = toDType(dtype === undefined ? inferDType(data) : dtype);
     const size = shape.reduce((n, d) => n * d, 1);
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new RangeError(`Invalid shape [${shape.join(', ')}]: dims must be non-negative integers.`);
@@ -55,6 +62,18 @@ export class NDArray {
   toString(): string { return formatNDArray(this); }
   [Symbol.for('nodejs.util.inspect.custom')](): string { return this.toString(); }
   toJSON(): NestedArray<Scalar> { return this.toArray(); }
+}
+
+let trusted = false;
+
+/** An NDArray over a run's result, skipping the checks the compiler already guarantees. */
+export function resultArray(data: TypedArray, frozenShape: readonly number[], dtype: DType): NDArray {
+  trusted = true;
+  try {
+    return new NDArray(data, frozenShape, dtype);
+  } finally {
+    trusted = false;
+  }
 }
 
 function inferDType(data: TypedArray): DTypeName {

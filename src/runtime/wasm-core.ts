@@ -13,6 +13,8 @@
  *   session.close();
  */
 import { Status, type StatusCode } from '../compiler/plan-format.js';
+import { sliceSlot } from './backend.js';
+import type { TypedArray } from '../graph/dtypes.js';
 import type {
   ArenaSlot, Backend, BackendPlan, BackendSession, EncodedPlan, RunFailure, SessionConfig,
 } from './backend.js';
@@ -120,18 +122,31 @@ class WasmSession implements BackendSession {
   }
 
   run(plan: BackendPlan, feeds: readonly Uint8Array[]): ArrayBuffer[] | RunFailure {
+    const failure = this.execute(plan, feeds);
+    if (failure) return failure;
+    const memory = this.heap.exports.memory.buffer;
+    return plan.encoded.fetches.map((slot) => {
+      const start = this.arena + slot.byteOffset;
+      return memory.slice(start, start + slot.byteLength);
+    });
+  }
+
+  runTyped(plan: BackendPlan, feeds: readonly Uint8Array[]): TypedArray[] | RunFailure {
+    const failure = this.execute(plan, feeds);
+    if (failure) return failure;
+    const memory = this.heap.exports.memory.buffer;
+    return plan.encoded.fetches.map((slot) => sliceSlot(memory, this.arena, slot));
+  }
+
+  /** Writes the feeds into the arena and makes the one call into wasm that runs the plan. */
+  private execute(plan: BackendPlan, feeds: readonly Uint8Array[]): RunFailure | undefined {
     const wasm = this.open();
     if (!(plan instanceof WasmPlan) || !this.plans.has(plan)) {
       throw new Error('sessionflow (wasm): this plan was freed or belongs to another session');
     }
     this.writeFeeds(plan.encoded.feeds, feeds);
     const status = wasm.sf_session_run(this.handle, plan.handle) as StatusCode;
-    if (status !== Status.Ok) return { status, step: wasm.sf_failure_step(), arg: wasm.sf_failure_arg() };
-    const memory = wasm.memory.buffer;
-    return plan.encoded.fetches.map((slot) => {
-      const start = this.arena + slot.byteOffset;
-      return memory.slice(start, start + slot.byteLength);
-    });
+    return status === Status.Ok ? undefined : { status, step: wasm.sf_failure_step(), arg: wasm.sf_failure_arg() };
   }
 
   /** wasm runs on the calling thread: the run happens now and the promise carries its result. */
