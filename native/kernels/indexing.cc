@@ -81,6 +81,14 @@ int32_t one_hot_run(KernelCall& c) {
   return Status::Ok;
 }
 
+// IndexOutOfRange naming the first index outside [0, n), checked before any write.
+static int32_t check_indices(KernelCall& c, const int32_t* indices, int64_t m, int32_t n) {
+  int64_t bad = first_bad_index(indices, m, n);
+  if (bad < 0) return Status::Ok;
+  c.arg = static_cast<int32_t>(bad);
+  return Status::IndexOutOfRange;
+}
+
 const char* gather_validate(const Plan& plan, const StepDesc& step) {
   if (step.n_in != 2 || step.n_out != 1 || step.n_attr != 3) return "needs in[params, indices] out[y] attr[outer, n, inner]";
   return check_indexed(plan, step, step_input(plan, step, 0), step_output(plan, step, 0));
@@ -90,11 +98,7 @@ int32_t gather_run(KernelCall& c) {
   const int32_t* indices = tensor_data<const int32_t>(c.in[1]);
   const int32_t* a = c.step->attr;
   int64_t m = c.in[1].desc->count;
-  int64_t bad = first_bad_index(indices, m, a[1]);
-  if (bad >= 0) {
-    c.arg = static_cast<int32_t>(bad);
-    return Status::IndexOutOfRange;
-  }
+  if (int32_t status = check_indices(c, indices, m, a[1])) return status;
   size_t row = static_cast<size_t>(a[2]) * static_cast<size_t>(dtype_size(c.out[0].desc->dtype));
   const uint8_t* params = c.in[0].data;
   uint8_t* y = c.out[0].data;
@@ -118,11 +122,7 @@ int32_t scatter_add_run(KernelCall& c) {
   const int32_t* indices = tensor_data<const int32_t>(c.in[1]);
   const int32_t* a = c.step->attr;
   int64_t m = c.in[1].desc->count;
-  int64_t bad = first_bad_index(indices, m, a[1]);
-  if (bad >= 0) {
-    c.arg = static_cast<int32_t>(bad);
-    return Status::IndexOutOfRange;
-  }
+  if (int32_t status = check_indices(c, indices, m, a[1])) return status;
   if (c.out[0].desc->bytes > 0) std::memset(c.out[0].data, 0, static_cast<size_t>(c.out[0].desc->bytes));
   if (c.out[0].desc->dtype == DTypeCode::float32) {
     scatter_add(tensor_data<const float>(c.in[0]), indices, tensor_data<float>(c.out[0]), a, m);
