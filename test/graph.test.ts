@@ -168,6 +168,10 @@ describe('construction-time checks', () => {
     expect(() => tf.constant([1, true])).toThrow(TypeError);
   });
 
+  it('the one-argument tf.where says why it is missing', () => {
+    expect(() => (tf.where as (c: unknown) => unknown)([true, false])).toThrow(tf.errors.UnimplementedError);
+  });
+
   it('tensors of two graphs cannot meet in one op', () => {
     const a = new tf.Graph().asDefault(() => tf.constant(1));
     const b = new tf.Graph().asDefault(() => tf.constant(2));

@@ -9,7 +9,7 @@ import { bool, float32, int32, toDType, type DTypeLike } from '../graph/dtypes.j
 import { broadcastShapes, formatShape, isCompatible, isFullyDefined, numElements, type Dim, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { Kernel } from '../compiler/plan-format.js';
-import { InvalidArgumentError, nodeSuffix } from '../runtime/errors.js';
+import { InvalidArgumentError, UnimplementedError, nodeSuffix } from '../runtime/errors.js';
 import { constantTensor, makeTensor, toTensor, toTensorPair } from './build.js';
 import { checkDType, checkSameDType } from './checks.js';
 import { hostValue, type TensorLike, type Value } from './convert.js';
@@ -282,6 +282,10 @@ export function onesLike(tensor: TensorLike, name = 'ones_like'): Tensor {
 
 /** `tf.where(condition, x, y)`: elements of x where condition is true, else of y. */
 export function where(condition: TensorLike, x: TensorLike, y: TensorLike, name = 'Select'): Tensor {
+  if (x === undefined || y === undefined) {
+    throw new UnimplementedError('tf.where(condition) with one argument (the coordinates of true elements) has a data-dependent shape, '
+      + 'which shape-specialised plans do not support; pass both x and y: tf.where(condition, x, y).');
+  }
   const [tx, ty] = toTensorPair(x, y);
   const cond = toTensor(condition, bool, tx.graph);
   return makeTensor('Select', [cond, tx, ty], {}, name);

@@ -44,7 +44,7 @@ interface CachedPlan {
   loaded?: BackendPlan;
 }
 
-/** Fusion waits for both backends to run the fused kernels. */
+/** Sessions fuse unless created with `fuse: false` (to see or debug the plain lowering). */
 const FUSE_BY_DEFAULT = true;
 
 /** Plans kept per session; the least recently used is freed past this. */
