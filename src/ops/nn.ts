@@ -7,7 +7,7 @@
 import { int32 } from '../graph/dtypes.js';
 import { formatShape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { Kernel } from '../compiler/plan-format.js';
+import { BinaryOp, Kernel } from '../compiler/plan-format.js';
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { stopGradient, transpose } from './array.js';
 import { makeTensor, toTensor, toTensorPair } from './build.js';
@@ -60,7 +60,7 @@ const nnOps = {
       }
       return [{ dtype: value.dtype, shape: value.shape }];
     },
-    lower: (ctx) => ctx.emit(Kernel.Binary, [ctx.input(0), ctx.input(1)], [ctx.output(0)], [1 /* BinaryOp.Add */]),
+    lower: (ctx) => ctx.emit(Kernel.Binary, [ctx.input(0), ctx.input(1)], [ctx.output(0)], [BinaryOp.Add]),
     gradient: (op, [dy]) => [dy, dy && sumToShapeOf(dy, op.inputs[1])],
   },
 } satisfies OpTable;
