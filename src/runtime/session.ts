@@ -60,7 +60,7 @@ export class Session {
   private readonly engine: BackendSession;
   private readonly plans = new Map<string, CachedPlan>();
   /** The previous run's request and plan, for repeatsLast. */
-  private last?: { fetches: Fetches; flat: FlatFetches; fed: [Tensor, HostValue][]; plan: CachedPlan };
+  private last?: { fetches: Fetches; flat: FlatFetches; feeds: [Tensor, readonly number[]][]; plan: CachedPlan };
   private closed = false;
   /** runAsync calls not yet settled; they run one after another, in call order. */
   private pending = 0;
@@ -155,7 +155,8 @@ export class Session {
     const fed = normalizeFeeds(feeds, this.graph);
     const plan = leaf && this.repeatsLast(fetches, fed) ? this.last!.plan : this.planFor(flat.tensors, flat.targets, fed);
     plan.loaded ??= this.load(plan.compiled);
-    this.last = { fetches, flat, fed, plan };
+    // Tensors and shapes only: the values stay the caller's, free to be collected.
+    this.last = { fetches, flat, feeds: fed.map(([t, v]) => [t, v.shape]), plan };
     return { flat, plan, bytes: fed.map(([, value]) => bytesOf(value)) };
   }
 
@@ -165,8 +166,8 @@ export class Session {
    */
   private repeatsLast(fetches: Fetches, fed: [Tensor, HostValue][]): boolean {
     const last = this.last;
-    if (!last || last.fetches !== fetches || last.fed.length !== fed.length || this.plans.get(last.plan.key) !== last.plan) return false;
-    return fed.every(([t, v], i) => t === last.fed[i][0] && sameShape(v.shape, last.fed[i][1].shape));
+    if (!last || last.fetches !== fetches || last.feeds.length !== fed.length || this.plans.get(last.plan.key) !== last.plan) return false;
+    return fed.every(([t, v], i) => t === last.feeds[i][0] && sameShape(v.shape, last.feeds[i][1]));
   }
 
   /** The fetched buffers as NDArrays in the fetches' structure, or the run's error. */
