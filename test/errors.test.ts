@@ -2,7 +2,7 @@
 // threw keeps working, on every backend.
 import { describe, expect, it } from 'vitest';
 import * as tf from '../src/index.js';
-import { BACKENDS } from './support.js';
+import { BACKENDS, expectClose } from './support.js';
 
 function setup(backend: tf.BackendName) {
   const graph = new tf.Graph();
@@ -99,6 +99,24 @@ describe.each(BACKENDS)('errors on %s', (backend) => {
     expect(() => sess.run(pair, { n: [1, 2], m: [1, 2, 3] })).toThrow(/Dimensions must be equal, but are 2 and 3/);
     expect(sess.run(pair, { n: [1, 2], m: [3] }).toArray()).toEqual([4, 5]);
     stillWorks();
+  });
+
+  it('an index out of range in gather and a label out of range in sparse cross-entropy', () => {
+    const graph = new tf.Graph();
+    const { ids, picked, labels, loss } = graph.asDefault(() => {
+      const ids = tf.placeholder(tf.int32, [null], 'ids');
+      const labels = tf.placeholder(tf.int32, [2], 'labels');
+      const logits = tf.constant([[1, 2, 3], [1, 2, 3]], { dtype: tf.float32 });
+      return { ids, picked: tf.gather(tf.constant([10, 20, 30]), ids, 0, 'pick'), labels, loss: tf.nn.sparseSoftmaxCrossEntropyWithLogits({ labels, logits }) };
+    });
+    using sess = new tf.Session({ graph, backend });
+    expect(() => sess.run(picked, new Map([[ids, [0, 3]]]))).toThrow(tf.errors.InvalidArgumentError);
+    expect(() => sess.run(picked, new Map([[ids, [0, 3]]]))).toThrow(/^indices\[1\] is not in \[0, 3\)\n\t \[\[\{\{node pick\}\}\]\]/);
+    expect(sess.run(picked, new Map([[ids, [2, 0]]])).toArray()).toEqual([30, 10]);
+    expect(() => sess.run(loss, new Map([[labels, [0, 3]]]))).toThrow(/indices\[1\] is not in \[0, 3\)/);
+    expect(() => sess.run(loss, new Map([[labels, [-1, 0]]]))).toThrow(tf.errors.InvalidArgumentError);
+    // numpy: -log_softmax([1, 2, 3]) picked at 2 and 0
+    expectClose(sess.run(loss, new Map([[labels, [2, 0]]])), [0.40760600566864014, 2.4076061248779297], 1e-6);
   });
 
   it('a closed session', () => {

@@ -9,11 +9,11 @@ import { formatShape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { BinaryOp, Kernel } from '../compiler/plan-format.js';
 import { InvalidArgumentError } from '../runtime/errors.js';
-import { stopGradient, transpose } from './array.js';
+import { constant, stopGradient, transpose } from './array.js';
 import { makeTensor, toTensor, toTensorPair } from './build.js';
 import { FLOAT, NUMERIC, checkDType, checkSameDType } from './checks.js';
 import type { TensorLike } from './convert.js';
-import { oneHot } from './indexing.js';
+import { gather, oneHot } from './indexing.js';
 import { abs, add, exp, log1p, mul, neg, relu, square, sub } from './math.js';
 import { reduceSum } from './reduce.js';
 import { defineOps, type InferArgs, type LowerContext, type OpTable } from './registry.js';
@@ -112,7 +112,10 @@ export function sparseSoftmaxCrossEntropyWithLogits({ labels, logits, name = 'sp
   if (l.dtype !== int32) throw new TypeError(`labels must be int32 class indices, got ${l.dtype.name}.`);
   const classes = z.shape?.[z.shape.length - 1];
   if (classes === null || classes === undefined) throw new InvalidArgumentError('sparseSoftmaxCrossEntropyWithLogits needs the number of classes (the last dim of logits) to be known.');
-  return neg(reduceSum(mul(oneHot(l, classes, { dtype: z.dtype }), logSoftmax(z)), -1), name);
+  // Gathering the labels from [0, 1, ..., classes-1] returns them unchanged and
+  // fails with InvalidArgumentError on a label outside [0, classes), as TensorFlow does.
+  const checked = gather(constant(Int32Array.from({ length: classes }, (_, i) => i), { name: 'class_ids' }), l, 0, 'check_labels');
+  return neg(reduceSum(mul(oneHot(checked, classes, { dtype: z.dtype }), logSoftmax(z)), -1), name);
 }
 
 /** max(x, 0) - x * z + log(1 + exp(-|x|)): stable for any logit. */

@@ -251,6 +251,8 @@ function runError(compiled: CompiledPlan, failure: RunFailure): OpError {
       return new InvalidArgumentError(`Integers to negative integer powers are not allowed${suffix}`);
     case Status.OutOfMemory:
       return new ResourceExhaustedError(`OOM when allocating ${failure.arg} bytes${suffix}`);
+    case Status.IndexOutOfRange: // Gather and ScatterAdd: attrs [outer, n, inner]
+      return new InvalidArgumentError(`indices[${failure.arg}] is not in [0, ${compiled.ir.steps[failure.step]?.attrs[1]})${suffix}`);
     default:
       return new InternalError(`The backend failed with status ${failure.status}${suffix}`);
   }
