@@ -1,5 +1,6 @@
 // Fused: an elementwise program over the output's shape (fused_program.h).
 #include "kernels/fused_program.h"
+#include "kernels/rows.h"
 
 namespace sf {
 
@@ -12,15 +13,24 @@ const char* fused_validate(const Plan& plan, const StepDesc& step) {
   return nullptr;
 }
 
+// Results past this size cannot stay in cache anyway: each tile is computed
+// into scratch and streamed out, so the output is never read before written.
+constexpr int64_t STREAM_BYTES = 4 << 20;
+
 int32_t fused_run(KernelCall& c) {
   const BufferDesc& y = *c.out[0].desc;
   if (y.count == 0) return Status::Ok;
   FusedProgram program(c, 0, y.shape);
-  if (int32_t status = program.prepare(c.scratch, 0, nullptr)) return status;
   int64_t size = dtype_size(y.dtype);
+  bool stream = y.bytes >= STREAM_BYTES;
+  uint8_t* tile = nullptr;
+  if (int32_t status = program.prepare(c.scratch, stream ? static_cast<size_t>(FUSED_TILE * size) : 0, stream ? &tile : nullptr)) return status;
+  const RowKernels& rows = row_kernels();
   for (int64_t at = 0; at < y.count; at += FUSED_TILE) {
     int64_t n = std::min(FUSED_TILE, y.count - at);
-    if (int32_t status = program.eval(at, n, c.out[0].data + at * size)) return status;
+    uint8_t* out = c.out[0].data + at * size;
+    if (int32_t status = program.eval(at, n, stream ? tile : out)) return status;
+    if (stream) rows.copy_stream(out, tile, n * size);
   }
   return Status::Ok;
 }

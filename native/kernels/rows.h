@@ -24,6 +24,10 @@ struct RowKernels {
   void (*cast)(int32_t from, int32_t to, const void* x, int64_t sx, void* y, int64_t n);
   // One row of (log) softmax over n values.
   void (*softmax)(const float* x, float* y, int64_t n, bool log);
+  // memcpy with non-temporal stores where the CPU has them: for results much
+  // larger than the caches, it skips reading the destination before writing it.
+  // Both pointers 64-byte aligned, `bytes` a multiple of 64 for the fast path.
+  void (*copy_stream)(void* dst, const void* src, int64_t bytes);
 };
 
 // The variant for this CPU (AVX-512, AVX2+FMA or portable), chosen once.

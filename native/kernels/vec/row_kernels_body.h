@@ -4,6 +4,9 @@
 // them for the target (the transcendentals in scalar_ops.h are branch-free).
 #include <cstring>
 #include <limits>
+#if defined(__AVX512F__) || defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "kernels/elementwise_ops.h"
 #include "kernels/rows.h"
@@ -155,10 +158,31 @@ void softmax(const float* x, float* y, int64_t n, bool log) {
   for (int64_t i = 0; i < n; ++i) y[i] = y[i] / sum;
 }
 
+void copy_stream(void* dst, const void* src, int64_t bytes) {
+#if defined(__AVX512F__) || defined(__AVX__)
+  bool aligned = (reinterpret_cast<uintptr_t>(dst) % 64 == 0) && (reinterpret_cast<uintptr_t>(src) % 64 == 0) && bytes % 64 == 0;
+  if (aligned) {
+    for (int64_t at = 0; at < bytes; at += 64) {
+      const char* from = static_cast<const char*>(src) + at;
+      char* to = static_cast<char*>(dst) + at;
+#if defined(__AVX512F__)
+      _mm512_stream_si512(reinterpret_cast<__m512i*>(to), _mm512_load_si512(reinterpret_cast<const __m512i*>(from)));
+#else
+      _mm256_stream_si256(reinterpret_cast<__m256i*>(to), _mm256_load_si256(reinterpret_cast<const __m256i*>(from)));
+      _mm256_stream_si256(reinterpret_cast<__m256i*>(to + 32), _mm256_load_si256(reinterpret_cast<const __m256i*>(from + 32)));
+#endif
+    }
+    _mm_sfence();  // the streamed stores are visible before any later load
+    return;
+  }
+#endif
+  std::memcpy(dst, src, static_cast<size_t>(bytes));
+}
+
 }  // namespace
 
 const RowKernels& row_kernels_variant() {
-  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, softmax};
+  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, softmax, copy_stream};
   return kernels;
 }
 
