@@ -324,16 +324,51 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     return view;
   }
 
-  // runInArena(planId): runs with the feeds already written into the arena
-  // view; the fetches are left there. Returns undefined, or {status, step, arg}.
+  // runInArena(planId[, external]): runs with the feeds already written into
+  // the arena view; the fetches are left there. `external` (one entry per
+  // feed: a Uint8Array read in place for this run, or null when that feed is in
+  // the arena) spares copying big feeds. Returns undefined, or {status, step, arg}.
   Napi::Value run_in_arena(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "sessionflow: runInArena(planId) takes a plan id");
+    if (info.Length() < 1 || info.Length() > 2 || !info[0].IsNumber() || (info.Length() == 2 && !info[1].IsArray())) {
+      throw Napi::TypeError::New(env, "sessionflow: runInArena(planId[, external]) takes a plan id and optionally an array of Uint8Array or null");
+    }
     int32_t id = int32_arg(info[0], "the plan id");
+    std::vector<Napi::Uint8Array> keep;  // holds the arrays for the run
+    std::vector<ByteView> external = info.Length() == 2 ? external_feeds(info[1].As<Napi::Array>(), &keep) : std::vector<ByteView>{};
     Session& session = open_session(env);
-    if (session.plan(id) == nullptr) throw Napi::RangeError::New(env, "sessionflow: unknown plan id " + std::to_string(id));
-    RunResult result = session.run_in_place(id);
+    const Plan* plan = session.plan(id);
+    if (plan == nullptr) throw Napi::RangeError::New(env, "sessionflow: unknown plan id " + std::to_string(id));
+    if (info.Length() == 2) check_external(env, *plan, external);
+    RunResult result = session.run_in_place(id, external.empty() ? nullptr : external.data(), external.size());
     return result.status == Status::Ok ? env.Undefined() : failure_object(env, result);
+  }
+
+  static std::vector<ByteView> external_feeds(const Napi::Array& list, std::vector<Napi::Uint8Array>* keep) {
+    std::vector<ByteView> views;
+    uint32_t n = list.Length();
+    for (uint32_t i = 0; i < n; ++i) {
+      Napi::Value value = list.Get(i);
+      if (value.IsNull() || value.IsUndefined()) {
+        views.push_back(ByteView{});
+        continue;
+      }
+      keep->push_back(bytes_arg(value, [i] { return "external feed " + std::to_string(i); }));
+      views.push_back(view_of(keep->back()));
+    }
+    return views;
+  }
+
+  static void check_external(Napi::Env env, const Plan& plan, const std::vector<ByteView>& external) {
+    if (external.size() != plan.feeds.size()) {
+      throw Napi::RangeError::New(env, "sessionflow: the plan takes " + std::to_string(plan.feeds.size()) + " feeds but runInArena got " + std::to_string(external.size()));
+    }
+    for (size_t i = 0; i < external.size(); ++i) {
+      size_t expected = static_cast<size_t>(plan.buffers[static_cast<size_t>(plan.feeds[i])].bytes);
+      if (external[i].data != nullptr && external[i].length != expected) {
+        throw Napi::RangeError::New(env, "sessionflow: external feed " + std::to_string(i) + " has the wrong byte length");
+      }
+    }
   }
 
   void detach_arena_view() {

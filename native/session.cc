@@ -40,8 +40,15 @@ const Plan* Session::plan(int32_t id) const {
 }
 
 uint8_t* Session::buffer_data(const Plan& plan, const BufferDesc& buffer) const {
-  uint8_t* base = buffer.region == Region::Arena ? arena_.data() : plan.constants.data();
-  return base + buffer.byte_offset;
+  if (buffer.region != Region::Arena) return plan.constants.data() + buffer.byte_offset;
+  // A fed range is pinned for the whole run, so any buffer inside it is that
+  // feed (or a view of it), which kernels only read.
+  for (const ExternalFeed& feed : external_) {
+    if (buffer.byte_offset >= feed.offset && buffer.byte_offset + buffer.bytes <= feed.offset + feed.bytes) {
+      return const_cast<uint8_t*>(feed.data) + (buffer.byte_offset - feed.offset);
+    }
+  }
+  return arena_.data() + buffer.byte_offset;
 }
 
 int32_t Session::run_step(LoadedPlan& loaded, size_t s, int32_t* arg) {
@@ -87,13 +94,27 @@ RunResult Session::run(int32_t id, const ByteView* feeds, size_t n_feeds) {
   return run_in_place(id);
 }
 
-RunResult Session::run_in_place(int32_t id) {
+RunResult Session::run_in_place(int32_t id, const ByteView* external, size_t n_external) {
   RunResult result;
   auto found = plans_.find(id);
-  if (found == plans_.end()) {
+  if (found == plans_.end() || (external != nullptr && n_external != found->second->plan.feeds.size())) {
     result.status = Status::InvalidPlan;
     return result;
   }
+  external_.clear();
+  for (size_t i = 0; i < n_external; ++i) {
+    const BufferDesc& b = found->second->plan.buffers[static_cast<size_t>(found->second->plan.feeds[i])];
+    if (external[i].data == nullptr || b.bytes == 0) continue;
+    if (external[i].length != static_cast<size_t>(b.bytes)) {
+      result.status = Status::InvalidPlan;
+      return result;
+    }
+    external_.push_back(ExternalFeed{b.byte_offset, b.bytes, external[i].data});
+  }
+  struct Reset {  // the caller's memory is only borrowed for this run
+    std::vector<ExternalFeed>& list;
+    ~Reset() { list.clear(); }
+  } reset{external_};
   for (size_t s = 0; s < found->second->plan.steps.size(); ++s) {
     int32_t status = run_step(*found->second, s, &result.arg);
     if (status != Status::Ok) {

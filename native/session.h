@@ -53,7 +53,9 @@ class Session {
   RunResult run(int32_t id, const ByteView* feeds, size_t n_feeds);
   // Runs plan `id` with its feeds already written into the arena (by a caller
   // holding a view of arena()); the fetches stay there for the caller to read.
-  RunResult run_in_place(int32_t id);
+  // A non-null `external[i]` is feed i's value read where it is instead (the
+  // caller's memory, alive and unchanged for the run): kernels only read feeds.
+  RunResult run_in_place(int32_t id, const ByteView* external = nullptr, size_t n_external = 0);
   // The arena's memory; it moves only when load_plan grows it, and close frees it.
   ByteView arena() const { return ByteView{arena_.data(), arena_.capacity()}; }
   // Fetch `i` of plan `id` in the arena, as the last run left it.
@@ -69,6 +71,12 @@ class Session {
   };
 
   uint8_t* buffer_data(const Plan& plan, const BufferDesc& buffer) const;
+  // The caller's memory standing in for a fed arena range during one run.
+  struct ExternalFeed {
+    int64_t offset, bytes;
+    const uint8_t* data;
+  };
+  std::vector<ExternalFeed> external_;
   int32_t run_step(LoadedPlan& loaded, size_t s, int32_t* arg);
 
   std::unique_ptr<ThreadPool> pool_;

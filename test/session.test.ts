@@ -98,6 +98,25 @@ describe.each(BACKENDS)('Session on %s', (backend) => {
     expect(sess.run(out, { x: [1, 2] }).toArray()).toEqual([3, 5]);
   });
 
+  it('big feeds give the same results, also when the feed itself is fetched', () => {
+    const graph = new tf.Graph();
+    const { x, y, s } = graph.asDefault(() => {
+      const x = tf.placeholder(tf.float32, [null], 'x');
+      return { x, y: tf.add(tf.mul(x, 2), 1), s: tf.reduceSum(x) };
+    });
+    using sess = new tf.Session({ graph, backend });
+    const n = 100_000; // 400 KB: native reads feeds this large in place
+    const data = Float32Array.from({ length: n }, (_, i) => (i % 7) - 3);
+    const [doubled, echoed] = sess.run([y, x], new Map([[x, new tf.NDArray(data, [n])]]));
+    expect(Array.from(doubled.data.subarray(0, 8))).toEqual([-5, -3, -1, 1, 3, 5, 7, -5]);
+    expect(doubled.data[n - 1]).toBe(2 * (((n - 1) % 7) - 3) + 1);
+    expect(Array.from(echoed.data)).toEqual(Array.from(data));
+    const again = sess.run(y, new Map([[x, new tf.NDArray(data.map((v) => -v), [n])]]));
+    expect(Array.from(again.data.subarray(0, 3))).toEqual([7, 5, 3]);
+    // sum of (i % 7) - 3 over 0..n-1: each full cycle sums to 0
+    expect(sess.run(s, new Map([[x, new tf.NDArray(data, [n])]])).item()).toBe([...Array(n % 7).keys()].reduce((a, i) => a + i - 3, 0));
+  });
+
   it('runs only what the fetches need', () => {
     const graph = new tf.Graph();
     const { ok } = graph.asDefault(() => {

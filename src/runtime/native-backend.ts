@@ -40,8 +40,8 @@ export interface NativeSessionHandle {
   run(planId: number, feeds: readonly Uint8Array[], outputs: ArrayBuffer[]): NativeFailure | undefined;
   /** A view of the session's arena (detached when it moves: call again after loadPlan). */
   arena(): ArrayBuffer;
-  /** Runs with the feeds already in the arena; the fetches stay there. */
-  runInArena(planId: number): NativeFailure | undefined;
+  /** Runs with the feeds already in the arena (or read from `external`, one entry or null per feed); the fetches stay there. */
+  runInArena(planId: number, external?: (Uint8Array | null)[]): NativeFailure | undefined;
   /** Copies the feeds, runs on a libuv worker thread; one at a time per session (else SESSION_BUSY). */
   runAsync(planId: number, feeds: readonly Uint8Array[]): Promise<NativeRunResult>;
   /** Closing during a runAsync defers freeing the memory until the run finishes. */
@@ -89,6 +89,19 @@ export function loadNativeAddon(): NativeAddon {
   throw cachedFailure;
 }
 
+/** Feeds this large are read where they are rather than copied into the arena. */
+const IN_PLACE_FEED_BYTES = 64 * 1024;
+
+/**
+ * Whether feed i can be read from the caller's memory: it is large, and no
+ * fetch returns it (a fetch is read back from the arena).
+ */
+function readInPlace(plan: EncodedPlan, i: number): boolean {
+  const feed = plan.feeds[i];
+  if (feed.byteLength < IN_PLACE_FEED_BYTES) return false;
+  return plan.fetches.every((f) => f.byteOffset + f.byteLength <= feed.byteOffset || f.byteOffset >= feed.byteOffset + feed.byteLength);
+}
+
 class NativePlan implements BackendPlan {
   constructor(readonly encoded: EncodedPlan, readonly id: number, readonly owner: NativeBackendSession) {}
 }
@@ -131,13 +144,15 @@ class NativeBackendSession implements BackendSession {
     const slots = native.encoded.feeds;
     if (feeds.length !== slots.length) throw new RangeError(`sessionflow: the plan takes ${slots.length} feeds but run got ${feeds.length}`);
     const arena = this.arenaView();
+    let external: (Uint8Array | null)[] | undefined;
     feeds.forEach((bytes, i) => {
       if (bytes.byteLength !== slots[i].byteLength) {
         throw new RangeError(`sessionflow: feed ${i} has ${bytes.byteLength} bytes; the plan expects ${slots[i].byteLength}`);
       }
-      arena.set(bytes, slots[i].byteOffset);
+      if (readInPlace(native.encoded, i)) (external ??= feeds.map(() => null))[i] = bytes;
+      else arena.set(bytes, slots[i].byteOffset);
     });
-    const failure = this.handle.runInArena(native.id);
+    const failure = external ? this.handle.runInArena(native.id, external) : this.handle.runInArena(native.id);
     return failure && { status: failure.status as StatusCode, step: failure.step, arg: failure.arg };
   }
 
