@@ -2,7 +2,7 @@
  * Native elementwise benchmarks through the addon (median of many runs):
  *   fused_chain  y = tanh(x*1.5+0.5)*sigmoid(x) - 0.25*x, x float32[4194304], one Fused step
  *   unary exp / tanh over the same x
- * Run: npx esbuild bench/fused-chain.ts --bundle --platform=node --format=esm --outfile=/tmp/fc.mjs && node /tmp/fc.mjs
+ * Run: npx esbuild bench/native-elementwise.ts --bundle --platform=node --format=esm --outfile=/tmp/fc.mjs && node /tmp/fc.mjs
  */
 import { createRequire } from 'node:module';
 import { encodePlan } from '../src/compiler/encode.js';

@@ -3,7 +3,7 @@
  * (y = tanh(x*1.5+0.5)*sigmoid(x) - 0.25*x over float32[4194304] as ONE Fused
  * step) and plain Unary exp/tanh throughput. Medians of many runs.
  *
- *   npx esbuild scripts/bench-elementwise.ts --bundle --platform=node --format=esm \
+ *   npx esbuild bench/wasm-elementwise.ts --bundle --platform=node --format=esm \
  *     --outfile=build/bench-elementwise.mjs && node build/bench-elementwise.mjs
  */
 import { encodePlan } from '../src/compiler/encode.js';
