@@ -117,6 +117,27 @@ describe.each(BACKENDS)('Session on %s', (backend) => {
     expect(sess.run(s, new Map([[x, new tf.NDArray(data, [n])]])).item()).toBe([...Array(n % 7).keys()].reduce((a, i) => a + i - 3, 0));
   });
 
+  it('gives bit-identical results for any intra-op thread count', () => {
+    const graph = new tf.Graph();
+    const { x, y, s } = graph.asDefault(() => {
+      const x = tf.placeholder(tf.float32, [null], 'x');
+      const y = tf.sub(tf.mul(tf.tanh(tf.add(tf.mul(x, 1.5), 0.5)), tf.sigmoid(x)), tf.mul(0.25, x));
+      return { x, y, s: tf.reduceSum(y) };
+    });
+    const n = 300_000; // large enough that native splits the fused step across threads
+    const data = new tf.NDArray(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 4), [n]);
+    const results = [1, 2, 3].map((threads) => {
+      using sess = new tf.Session({ graph, backend, config: { intraOpParallelismThreads: threads } });
+      return sess.run([y, s], new Map([[x, data]]));
+    });
+    for (const [y2, s2] of results.slice(1)) {
+      expect(Array.from(y2.data)).toEqual(Array.from(results[0][0].data));
+      expect(s2.item()).toBe(results[0][1].item());
+    }
+    // x[0] = 0: y = tanh(0.5) * sigmoid(0) - 0 (float64 reference)
+    expect(Math.abs(results[0][0].data[0] - Math.tanh(0.5) * 0.5)).toBeLessThan(1e-6);
+  });
+
   it('runs only what the fetches need', () => {
     const graph = new tf.Graph();
     const { ok } = graph.asDefault(() => {

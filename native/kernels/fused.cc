@@ -1,6 +1,9 @@
 // Fused: an elementwise program over the output's shape (fused_program.h).
+#include <atomic>
+
 #include "kernels/fused_program.h"
 #include "kernels/rows.h"
+#include "thread_pool.h"
 
 namespace sf {
 
@@ -17,22 +20,45 @@ const char* fused_validate(const Plan& plan, const StepDesc& step) {
 // into scratch and streamed out, so the output is never read before written.
 constexpr int64_t STREAM_BYTES = 4 << 20;
 
+// Outputs this large are split across the session's threads, in chunks of
+// TILES_PER_CHUNK tiles. Every element is computed the same way whatever the
+// split, so results do not depend on the thread count.
+constexpr int64_t PARALLEL_BYTES = 256 << 10;
+constexpr int64_t TILES_PER_CHUNK = 16;
+
+// Computes tiles [first, last) with slot set `copy`.
+int32_t fused_tiles(KernelCall& c, FusedProgram& program, int64_t first, int64_t last, int32_t copy, bool stream) {
+  const BufferDesc& y = *c.out[0].desc;
+  int64_t size = dtype_size(y.dtype);
+  uint8_t* tile = stream ? program.extra_for(copy) : nullptr;
+  for (int64_t t = first; t < last; ++t) {
+    int64_t at = t * FUSED_TILE;
+    int64_t n = std::min(FUSED_TILE, y.count - at);
+    uint8_t* out = c.out[0].data + at * size;
+    if (int32_t status = program.eval(at, n, stream ? tile : out, copy)) return status;
+    if (stream) row_kernels().copy_stream(out, tile, n * size);
+  }
+  return Status::Ok;
+}
+
 int32_t fused_run(KernelCall& c) {
   const BufferDesc& y = *c.out[0].desc;
   if (y.count == 0) return Status::Ok;
   FusedProgram program(c, 0, y.shape);
-  int64_t size = dtype_size(y.dtype);
+  int64_t tiles = (y.count + FUSED_TILE - 1) / FUSED_TILE;
   bool stream = y.bytes >= STREAM_BYTES;
-  uint8_t* tile = nullptr;
-  if (int32_t status = program.prepare(c.scratch, stream ? static_cast<size_t>(FUSED_TILE * size) : 0, stream ? &tile : nullptr)) return status;
-  const RowKernels& rows = row_kernels();
-  for (int64_t at = 0; at < y.count; at += FUSED_TILE) {
-    int64_t n = std::min(FUSED_TILE, y.count - at);
-    uint8_t* out = c.out[0].data + at * size;
-    if (int32_t status = program.eval(at, n, stream ? tile : out)) return status;
-    if (stream) rows.copy_stream(out, tile, n * size);
-  }
-  return Status::Ok;
+  int32_t threads = c.pool != nullptr && y.bytes >= PARALLEL_BYTES ? c.pool->size() : 1;
+  size_t extra = stream ? static_cast<size_t>(FUSED_TILE * dtype_size(y.dtype)) : 0;
+  if (int32_t status = program.prepare(c.scratch, extra, nullptr, threads)) return status;
+  if (threads == 1) return fused_tiles(c, program, 0, tiles, 0, stream);
+  std::atomic<int32_t> failed{Status::Ok};
+  c.pool->parallel_for(0, tiles, TILES_PER_CHUNK, [&](int64_t first, int64_t last) {
+    if (failed.load(std::memory_order_relaxed) != Status::Ok) return;
+    int32_t status = fused_tiles(c, program, first, last, ThreadPool::thread_index(), stream);
+    int32_t ok = Status::Ok;
+    if (status != Status::Ok) failed.compare_exchange_strong(ok, status);
+  });
+  return failed.load();
 }
 
 }  // namespace sf

@@ -194,18 +194,24 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
   return static_cast<size_t>(n_slots);
 }
 
-int32_t FusedProgram::prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra) {
+int32_t FusedProgram::prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies) {
   size_t reg_bytes = round_up(sizeof(Reg) * static_cast<size_t>(n_regs_)) + round_up(4 * static_cast<size_t>(n_regs_));
   if (!scratch->reserve(reg_bytes)) return Status::OutOfMemory;
   size_t n_slots = assign_registers(scratch->data());
-  size_t total = reg_bytes + n_slots * SLOT_BYTES + round_up(extra_bytes);
+  extra_offset_ = n_slots * SLOT_BYTES;
+  copy_stride_ = extra_offset_ + round_up(extra_bytes);
+  size_t total = reg_bytes + copy_stride_ * static_cast<size_t>(copies);
   if (scratch->capacity() < total) {
     if (!scratch->reserve(total)) return Status::OutOfMemory;
     assign_registers(scratch->data());
   }
   slots_ = scratch->data() + reg_bytes;
-  if (extra) *extra = slots_ + n_slots * SLOT_BYTES;
+  if (extra) *extra = slots_ + extra_offset_;
   return compute_constants();
+}
+
+uint8_t* FusedProgram::extra_for(int32_t copy) const {
+  return slots_ + copy_stride_ * static_cast<size_t>(copy) + extra_offset_;
 }
 
 int32_t FusedProgram::compute_constants() {
@@ -218,24 +224,24 @@ int32_t FusedProgram::compute_constants() {
       else std::memcpy(reg.value, &in.a, 4);
       continue;
     }
-    if (int32_t status = run_instr(i, 0, 1, reg.value)) return status;
+    if (int32_t status = run_instr(i, 0, 1, reg.value, slots_)) return status;
   }
   return Status::Ok;
 }
 
-const uint8_t* FusedProgram::operand(int32_t r, int64_t start, int64_t* stride) const {
+const uint8_t* FusedProgram::operand(int32_t r, int64_t start, int64_t* stride, const uint8_t* slots) const {
   const Reg& reg = regs_[r];
   *stride = reg.mode == Constant ? 0 : 1;
   if (reg.mode == Constant) return reg.value;
   if (reg.mode == Full) return reg.data + start * dtype_size(reg.dtype);
-  return slots_ + static_cast<size_t>(reg.slot) * SLOT_BYTES;
+  return slots + static_cast<size_t>(reg.slot) * SLOT_BYTES;
 }
 
-int32_t FusedProgram::run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest) {
+int32_t FusedProgram::run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest, const uint8_t* slots) {
   const RowKernels& rows = row_kernels();
   FusedInstr in = instr(i);
   int64_t sa = 0, sb = 0, sc = 0;
-  const uint8_t* a = operand(in.a, start, &sa);
+  const uint8_t* a = operand(in.a, start, &sa, slots);
   switch (in.kind) {
     case FusedKind::Unary: {
       float param;
@@ -244,15 +250,15 @@ int32_t FusedProgram::run_instr(int32_t i, int64_t start, int64_t n, uint8_t* de
       return Status::Ok;
     }
     case FusedKind::Binary: {
-      const uint8_t* b = operand(in.b, start, &sb);
+      const uint8_t* b = operand(in.b, start, &sb, slots);
       int32_t dtype = regs_[in.a].dtype;
       if (int32_t status = binary_operand_status(dtype, in.op, b, sb, n)) return status;
       rows.binary(dtype, in.op, a, sa, b, sb, dest, n);
       return Status::Ok;
     }
     case FusedKind::Select: {
-      const uint8_t* b = operand(in.b, start, &sb);
-      const uint8_t* c = operand(in.c, start, &sc);
+      const uint8_t* b = operand(in.b, start, &sb, slots);
+      const uint8_t* c = operand(in.c, start, &sc, slots);
       rows.select(dtype_size(in.dtype), a, sa, b, sb, c, sc, dest, n);
       return Status::Ok;
     }
@@ -275,16 +281,17 @@ void FusedProgram::load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest
   }
 }
 
-int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst) {
+int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy) {
   int32_t result = n_regs_ - 1;
+  uint8_t* slots = slots_ + copy_stride_ * static_cast<size_t>(copy);
   for (int32_t r = 0; r < n_in_; ++r) {
-    if (regs_[r].slot >= 0) load_input(r, start, n, slots_ + static_cast<size_t>(regs_[r].slot) * SLOT_BYTES);
+    if (regs_[r].slot >= 0) load_input(r, start, n, slots + static_cast<size_t>(regs_[r].slot) * SLOT_BYTES);
   }
   for (int32_t i = 0; i < n_instr_; ++i) {
     int32_t r = n_in_ + i;
     if (regs_[r].mode != Tile) continue;
-    uint8_t* dest = r == result ? dst : slots_ + static_cast<size_t>(regs_[r].slot) * SLOT_BYTES;
-    if (int32_t status = run_instr(i, start, n, dest)) return status;
+    uint8_t* dest = r == result ? dst : slots + static_cast<size_t>(regs_[r].slot) * SLOT_BYTES;
+    if (int32_t status = run_instr(i, start, n, dest, slots)) return status;
   }
   if (regs_[result].mode != Tile) load_input(result, start, n, dst);
   return Status::Ok;

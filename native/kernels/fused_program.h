@@ -34,9 +34,13 @@ class FusedProgram {
   FusedProgram(const KernelCall& call, int32_t at, const Shape& shape);
   // Lays out the registers in `scratch` (plus `extra_bytes` for the caller,
   // returned in *extra) and computes the constant registers. A Status.
-  int32_t prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra);
-  // Writes elements [start, start + n) of the result (n <= FUSED_TILE) to dst. A Status.
-  int32_t eval(int64_t start, int64_t n, uint8_t* dst);
+  // `copies` sets of tile slots (and extras) let that many threads eval at once.
+  int32_t prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies = 1);
+  // Writes elements [start, start + n) of the result (n <= FUSED_TILE) to dst,
+  // using tile slots `copy` (one per concurrent caller). A Status.
+  int32_t eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy = 0);
+  // The caller's extra bytes of slot set `copy`.
+  uint8_t* extra_for(int32_t copy) const;
   int32_t result_dtype() const;
 
  private:
@@ -44,16 +48,18 @@ class FusedProgram {
   FusedInstr instr(int32_t i) const;
   size_t assign_registers(uint8_t* memory);
   int32_t compute_constants();
-  int32_t run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest);
+  int32_t run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest, const uint8_t* slots);
   void load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest);
-  const uint8_t* operand(int32_t r, int64_t start, int64_t* stride) const;
+  const uint8_t* operand(int32_t r, int64_t start, int64_t* stride, const uint8_t* slots) const;
 
   const KernelCall& call_;
   const int32_t* words_;  // the instructions
   Shape shape_;
   int32_t n_in_, n_instr_, n_regs_;
   Reg* regs_ = nullptr;
-  uint8_t* slots_ = nullptr;
+  uint8_t* slots_ = nullptr;  // slot set 0; set c starts copy_stride_ * c further on
+  size_t copy_stride_ = 0;
+  size_t extra_offset_ = 0;
   BroadcastIter iters_[MAX_STEP_INPUTS];
 };
 
