@@ -4,26 +4,12 @@
 // Plans come from encodePlan; each case reports the median of many runs
 // (A fed, B fed / B constant, whose packing the backend keeps between runs).
 // The machine is shared, so it also reports GFLOP/s by process CPU time.
-import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadKernelSources } from './lib/kernel-sources.mjs';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd'); // node 20; on by default from node 22
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'build', 'bench-wasm-gemm.mjs');
-await build({
-  stdin: {
-    contents: "export { encodePlan, alignUp } from './src/compiler/encode.ts';\n"
-      + "export { loadWasmBackend, createWasmBackend } from './src/runtime/wasm-backend.ts';\n"
-      + "export { float32 } from './src/graph/dtypes.ts';\n"
-      + "export { Kernel, UnaryOp } from './src/compiler/plan-format.ts';\n",
-    resolveDir: root, loader: 'ts',
-  },
-  bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'warning',
-});
-const { encodePlan, alignUp, loadWasmBackend, createWasmBackend, float32, Kernel, UnaryOp } = await import(pathToFileURL(entry).href);
+const { encodePlan, alignUp, loadWasmBackend, createWasmBackend, float32, Kernel, UnaryOp } = await loadKernelSources();
 
 function gemmPlan(M, N, K, transB, bConst) {
   const shapeB = transB ? [N, K] : [K, N];

@@ -1,24 +1,9 @@
 // Reduce and Transpose throughput of the wasm backend (GB/s of input read, by
 // process CPU time, medians): node bench/wasm-reduce-transpose.mjs
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { loadKernelSources } from './lib/kernel-sources.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'build', 'bench-wasm-rt.mjs');
-await build({
-  stdin: {
-    contents: "export { encodePlan, alignUp } from './src/compiler/encode.ts';\n"
-      + "export { loadWasmBackend, createWasmBackend } from './src/runtime/wasm-backend.ts';\n"
-      + "export { float32 } from './src/graph/dtypes.ts';\n"
-      + "export { Kernel, ReduceOp } from './src/compiler/plan-format.ts';\n",
-    resolveDir: root, loader: 'ts',
-  },
-  bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'warning',
-});
-const { encodePlan, alignUp, loadWasmBackend, createWasmBackend, float32, Kernel, ReduceOp } = await import(pathToFileURL(entry).href);
+const { encodePlan, alignUp, loadWasmBackend, createWasmBackend, float32, Kernel, ReduceOp } = await loadKernelSources();
 const backend = process.env.SF_BENCH_WASM
   ? createWasmBackend(new WebAssembly.Module(readFileSync(process.env.SF_BENCH_WASM)))
   : loadWasmBackend({ simd: 'baseline' });

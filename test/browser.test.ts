@@ -16,11 +16,10 @@ if (missing && process.env.CI) {
   describe('the browser build', () => {
     it('runs in chromium', () => { throw new Error(`the browser test cannot run in CI: ${missing}`); });
   });
-} else if (missing) {
-  console.warn(`browser.test.ts skipped: ${missing}`);
-  describe.skip('the browser build (skipped locally: ' + missing + ')', () => { it('runs in chromium', () => {}); });
 } else {
-  describe('the browser build', browserSuite);
+  // Outside CI a machine without chromium reports the real suite as skipped.
+  if (missing) console.warn(`browser.test.ts skipped: ${missing}`);
+  describe.skipIf(Boolean(missing))('the browser build', browserSuite);
 }
 
 interface PageResult {
