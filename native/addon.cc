@@ -324,28 +324,38 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
     return view;
   }
 
-  // runInArena(planId[, external]): runs with the feeds already written into
-  // the arena view; the fetches are left there. `external` (one entry per
-  // feed: a Uint8Array read in place for this run, or null when that feed is in
-  // the arena) spares copying big feeds. Returns undefined, or {status, step, arg}.
+  // runInArena(planId[, external[, outputs]]): runs with the feeds already
+  // written into the arena view; the fetches are left there. `external` (one
+  // entry per feed: a Uint8Array read in place for this run, or null when that
+  // feed is in the arena) spares copying big feeds; `outputs` (one entry per
+  // fetch: a Uint8Array of exactly its size, or null to leave it in the arena)
+  // receives big fetches without a copy. Returns undefined, or {status, step, arg}.
   Napi::Value run_in_arena(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || info.Length() > 2 || !info[0].IsNumber() || (info.Length() == 2 && !info[1].IsArray())) {
-      throw Napi::TypeError::New(env, "sessionflow: runInArena(planId[, external]) takes a plan id and optionally an array of Uint8Array or null");
+    auto list_or_absent = [&](size_t i) { return info.Length() <= i || info[i].IsArray() || info[i].IsNull() || info[i].IsUndefined(); };
+    if (info.Length() < 1 || info.Length() > 3 || !info[0].IsNumber() || !list_or_absent(1) || !list_or_absent(2)) {
+      throw Napi::TypeError::New(env, "sessionflow: runInArena(planId[, external[, outputs]]) takes a plan id and optionally arrays of Uint8Array or null");
     }
     int32_t id = int32_arg(info[0], "the plan id");
     std::vector<Napi::Uint8Array> keep;  // holds the arrays for the run
-    std::vector<ByteView> external = info.Length() == 2 ? external_feeds(info[1].As<Napi::Array>(), &keep) : std::vector<ByteView>{};
+    bool has_external = info.Length() >= 2 && info[1].IsArray(), has_outputs = info.Length() >= 3 && info[2].IsArray();
+    std::vector<ByteView> external = has_external ? external_list(info[1].As<Napi::Array>(), "external feed ", &keep) : std::vector<ByteView>{};
+    std::vector<ByteView> outputs = has_outputs ? external_list(info[2].As<Napi::Array>(), "output ", &keep) : std::vector<ByteView>{};
     Session& session = open_session(env);
     const Plan* plan = session.plan(id);
     if (plan == nullptr) throw Napi::RangeError::New(env, "sessionflow: unknown plan id " + std::to_string(id));
-    if (info.Length() == 2) check_external(env, *plan, external);
-    RunResult result = session.run_in_place(id, external.empty() ? nullptr : external.data(), external.size());
+    if (has_external) check_sizes(env, *plan, plan->feeds, external, "feeds", "external feed ");
+    if (has_outputs) check_sizes(env, *plan, plan->fetches, outputs, "fetches", "output ");
+    std::vector<MutableByteView> writable;
+    for (const ByteView& out : outputs) writable.push_back(MutableByteView{const_cast<uint8_t*>(out.data), out.length});
+    RunResult result = session.run_in_place(id, has_external ? external.data() : nullptr, external.size(),
+                                            has_outputs ? writable.data() : nullptr, writable.size());
     return result.status == Status::Ok ? env.Undefined() : failure_object(env, result);
   }
 
-  static std::vector<ByteView> external_feeds(const Napi::Array& list, std::vector<Napi::Uint8Array>* keep) {
+  static std::vector<ByteView> external_list(const Napi::Array& list, const char* what, std::vector<Napi::Uint8Array>* keep) {
     std::vector<ByteView> views;
+    keep->reserve(keep->size() + list.Length());
     uint32_t n = list.Length();
     for (uint32_t i = 0; i < n; ++i) {
       Napi::Value value = list.Get(i);
@@ -353,20 +363,22 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
         views.push_back(ByteView{});
         continue;
       }
-      keep->push_back(bytes_arg(value, [i] { return "external feed " + std::to_string(i); }));
+      keep->push_back(bytes_arg(value, [what, i] { return what + std::to_string(i); }));
       views.push_back(view_of(keep->back()));
     }
     return views;
   }
 
-  static void check_external(Napi::Env env, const Plan& plan, const std::vector<ByteView>& external) {
-    if (external.size() != plan.feeds.size()) {
-      throw Napi::RangeError::New(env, "sessionflow: the plan takes " + std::to_string(plan.feeds.size()) + " feeds but runInArena got " + std::to_string(external.size()));
+  // One entry per feed (or fetch), each null or exactly that buffer's size.
+  static void check_sizes(Napi::Env env, const Plan& plan, const std::vector<int32_t>& buffers, const std::vector<ByteView>& given,
+                          const char* plural, const char* what) {
+    if (given.size() != buffers.size()) {
+      throw Napi::RangeError::New(env, "sessionflow: the plan has " + std::to_string(buffers.size()) + " " + plural + " but runInArena got " + std::to_string(given.size()));
     }
-    for (size_t i = 0; i < external.size(); ++i) {
-      size_t expected = static_cast<size_t>(plan.buffers[static_cast<size_t>(plan.feeds[i])].bytes);
-      if (external[i].data != nullptr && external[i].length != expected) {
-        throw Napi::RangeError::New(env, "sessionflow: external feed " + std::to_string(i) + " has the wrong byte length");
+    for (size_t i = 0; i < given.size(); ++i) {
+      size_t expected = static_cast<size_t>(plan.buffers[static_cast<size_t>(buffers[i])].bytes);
+      if (given[i].data != nullptr && given[i].length != expected) {
+        throw Napi::RangeError::New(env, "sessionflow: " + std::string(what) + std::to_string(i) + " has the wrong byte length");
       }
     }
   }

@@ -6,6 +6,42 @@
 
 namespace sf {
 
+namespace {
+
+bool inside(const BufferDesc& b, int64_t offset, int64_t bytes) {
+  return b.byte_offset >= offset && b.byte_offset + b.bytes <= offset + bytes;
+}
+bool disjoint(const BufferDesc& b, int64_t offset, int64_t bytes) {
+  return b.byte_offset + b.bytes <= offset || b.byte_offset >= offset + bytes;
+}
+
+// Fetch i may be written straight into the caller's memory when its arena
+// range is its own: every other arena buffer (views of it, in-place inputs
+// that die in it) lies inside it or apart from it, and it is not a feed's.
+// Otherwise (a view of a larger buffer, a fetched feed, a range fetched twice)
+// the value is copied out after the run.
+std::vector<bool> fetches_direct(const Plan& plan) {
+  std::vector<bool> direct(plan.fetches.size(), false);
+  for (size_t i = 0; i < plan.fetches.size(); ++i) {
+    const BufferDesc& f = plan.buffers[static_cast<size_t>(plan.fetches[i])];
+    if (f.region != Region::Arena || f.bytes == 0) continue;
+    bool alone = true;
+    for (const BufferDesc& b : plan.buffers) {
+      if (b.region == Region::Arena && b.bytes > 0 && !inside(b, f.byte_offset, f.bytes) && !disjoint(b, f.byte_offset, f.bytes)) alone = false;
+    }
+    for (int32_t feed : plan.feeds) {
+      if (!disjoint(plan.buffers[static_cast<size_t>(feed)], f.byte_offset, f.bytes)) alone = false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (!disjoint(plan.buffers[static_cast<size_t>(plan.fetches[j])], f.byte_offset, f.bytes)) alone = false;
+    }
+    direct[i] = alone;
+  }
+  return direct;
+}
+
+}  // namespace
+
 Session::Session(int32_t intra_op_threads) : pool_(std::make_unique<ThreadPool>(intra_op_threads)) {}
 
 Session::~Session() = default;
@@ -18,6 +54,7 @@ int32_t Session::load_plan(const uint8_t* bytes, size_t length, int32_t* id, std
     *why = "cannot grow the arena to " + std::to_string(plan->arena_bytes) + " bytes";
     return Status::OutOfMemory;
   }
+  loaded->fetch_direct = fetches_direct(*plan);
   loaded->states.resize(plan->steps.size());
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     if (kernel_prepare(*plan, plan->steps[s], pool_.get(), &loaded->states[s]) != Status::Ok) {
@@ -42,11 +79,10 @@ const Plan* Session::plan(int32_t id) const {
 uint8_t* Session::buffer_data(const Plan& plan, const BufferDesc& buffer) const {
   if (buffer.region != Region::Arena) return plan.constants.data() + buffer.byte_offset;
   // A fed range is pinned for the whole run, so any buffer inside it is that
-  // feed (or a view of it), which kernels only read.
-  for (const ExternalFeed& feed : external_) {
-    if (buffer.byte_offset >= feed.offset && buffer.byte_offset + buffer.bytes <= feed.offset + feed.bytes) {
-      return const_cast<uint8_t*>(feed.data) + (buffer.byte_offset - feed.offset);
-    }
+  // feed (or a view of it), which kernels only read. A fetch's range holds
+  // only buffers inside it (fetches_direct), all of which live there.
+  for (const ExternalRange& range : external_) {
+    if (inside(buffer, range.offset, range.bytes)) return range.data + (buffer.byte_offset - range.offset);
   }
   return arena_.data() + buffer.byte_offset;
 }
@@ -94,34 +130,56 @@ RunResult Session::run(int32_t id, const ByteView* feeds, size_t n_feeds) {
   return run_in_place(id);
 }
 
-RunResult Session::run_in_place(int32_t id, const ByteView* external, size_t n_external) {
+RunResult Session::run_in_place(int32_t id, const ByteView* external, size_t n_external, const MutableByteView* outputs,
+                                size_t n_outputs) {
   RunResult result;
   auto found = plans_.find(id);
-  if (found == plans_.end() || (external != nullptr && n_external != found->second->plan.feeds.size())) {
+  if (found == plans_.end()) {
+    result.status = Status::InvalidPlan;
+    return result;
+  }
+  LoadedPlan& loaded = *found->second;
+  const Plan& plan = loaded.plan;
+  auto fetch_buffer = [&](size_t i) -> const BufferDesc& { return plan.buffers[static_cast<size_t>(plan.fetches[i])]; };
+  bool sizes_ok = (external == nullptr || n_external == plan.feeds.size()) && (outputs == nullptr || n_outputs == plan.fetches.size());
+  for (size_t i = 0; sizes_ok && i < n_external; ++i) {
+    const BufferDesc& b = plan.buffers[static_cast<size_t>(plan.feeds[i])];
+    sizes_ok = external[i].data == nullptr || external[i].length == static_cast<size_t>(b.bytes);
+  }
+  for (size_t i = 0; sizes_ok && i < n_outputs; ++i) {
+    sizes_ok = outputs[i].data == nullptr || outputs[i].length == static_cast<size_t>(fetch_buffer(i).bytes);
+  }
+  if (!sizes_ok) {
     result.status = Status::InvalidPlan;
     return result;
   }
   external_.clear();
   for (size_t i = 0; i < n_external; ++i) {
-    const BufferDesc& b = found->second->plan.buffers[static_cast<size_t>(found->second->plan.feeds[i])];
-    if (external[i].data == nullptr || b.bytes == 0) continue;
-    if (external[i].length != static_cast<size_t>(b.bytes)) {
-      result.status = Status::InvalidPlan;
-      return result;
+    const BufferDesc& b = plan.buffers[static_cast<size_t>(plan.feeds[i])];
+    if (external[i].data != nullptr && b.bytes > 0) {
+      external_.push_back(ExternalRange{b.byte_offset, b.bytes, const_cast<uint8_t*>(external[i].data)});
     }
-    external_.push_back(ExternalFeed{b.byte_offset, b.bytes, external[i].data});
+  }
+  for (size_t i = 0; i < n_outputs; ++i) {
+    const BufferDesc& b = fetch_buffer(i);
+    if (outputs[i].data != nullptr && loaded.fetch_direct[i]) external_.push_back(ExternalRange{b.byte_offset, b.bytes, outputs[i].data});
   }
   struct Reset {  // the caller's memory is only borrowed for this run
-    std::vector<ExternalFeed>& list;
+    std::vector<ExternalRange>& list;
     ~Reset() { list.clear(); }
   } reset{external_};
-  for (size_t s = 0; s < found->second->plan.steps.size(); ++s) {
-    int32_t status = run_step(*found->second, s, &result.arg);
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    int32_t status = run_step(loaded, s, &result.arg);
     if (status != Status::Ok) {
       result.status = status;
       result.step = static_cast<int32_t>(s);
       return result;
     }
+  }
+  for (size_t i = 0; i < n_outputs; ++i) {
+    const BufferDesc& b = fetch_buffer(i);
+    if (outputs[i].data == nullptr || loaded.fetch_direct[i] || b.bytes == 0) continue;
+    std::memcpy(outputs[i].data, buffer_data(plan, b), static_cast<size_t>(b.bytes));
   }
   result.arg = 0;
   return result;

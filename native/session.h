@@ -28,6 +28,11 @@ struct ByteView {
   size_t length = 0;
 };
 
+struct MutableByteView {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
 struct RunResult {
   int32_t status = Status::Ok;
   int32_t step = -1;
@@ -55,7 +60,11 @@ class Session {
   // holding a view of arena()); the fetches stay there for the caller to read.
   // A non-null `external[i]` is feed i's value read where it is instead (the
   // caller's memory, alive and unchanged for the run): kernels only read feeds.
-  RunResult run_in_place(int32_t id, const ByteView* external = nullptr, size_t n_external = 0);
+  // A non-null `outputs[i]` (exactly fetch i's size, the caller's memory) gets
+  // fetch i's value: its producer writes it there directly when no other
+  // buffer straddles the fetch's arena range, else it is copied after the run.
+  RunResult run_in_place(int32_t id, const ByteView* external = nullptr, size_t n_external = 0,
+                         const MutableByteView* outputs = nullptr, size_t n_outputs = 0);
   // The arena's memory; it moves only when load_plan grows it, and close frees it.
   ByteView arena() const { return ByteView{arena_.data(), arena_.capacity()}; }
   // Fetch `i` of plan `id` in the arena, as the last run left it.
@@ -68,15 +77,19 @@ class Session {
   struct LoadedPlan {
     Plan plan;
     std::vector<std::unique_ptr<StepState>> states;
+    // Per fetch: whether a caller's output buffer can stand in for its arena
+    // range (every other arena buffer lies inside that range or outside it).
+    std::vector<bool> fetch_direct;
   };
 
   uint8_t* buffer_data(const Plan& plan, const BufferDesc& buffer) const;
-  // The caller's memory standing in for a fed arena range during one run.
-  struct ExternalFeed {
+  // The caller's memory standing in for an arena range during one run: a
+  // feed's (only read) or a fetch's (written by its producer).
+  struct ExternalRange {
     int64_t offset, bytes;
-    const uint8_t* data;
+    uint8_t* data;
   };
-  std::vector<ExternalFeed> external_;
+  std::vector<ExternalRange> external_;
   int32_t run_step(LoadedPlan& loaded, size_t s, int32_t* arg);
 
   std::unique_ptr<ThreadPool> pool_;

@@ -50,6 +50,7 @@ class FusedProgram {
   int32_t compute_constants();
   int32_t run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest, const uint8_t* slots);
   void load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest);
+  void prefetch_inputs(int64_t start) const;
   const uint8_t* operand(int32_t r, int64_t start, int64_t* stride, const uint8_t* slots) const;
 
   const KernelCall& call_;

@@ -153,14 +153,12 @@ void gemm_epilogue_tile(const GemmEpilogue& e, float* c, int64_t ldc, int64_t ro
       return;
     case UnaryOp::Relu: return epilogue_rows(c, ldc, rows, cols, bias, relu_f32);
     case UnaryOp::Relu6: return epilogue_rows(c, ldc, rows, cols, bias, relu6_f32);
-    case UnaryOp::Sigmoid:
-      return epilogue_rows(c, ldc, rows, cols, bias, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
-    case UnaryOp::Tanh: return epilogue_rows(c, ldc, rows, cols, bias, [](float v) { return std::tanh(v); });
-    case UnaryOp::Elu: return epilogue_rows(c, ldc, rows, cols, bias, [](float v) { return v > 0 ? v : std::expm1(v); });
     case UnaryOp::LeakyRelu:
       return epilogue_rows(c, ldc, rows, cols, bias, [alpha](float v) { return v >= 0 ? v : alpha * v; });
     default:
-      // Any other unary op: the Unary kernel's own loop, row by row.
+      // Any other unary op (sigmoid, tanh, elu, ...): the Unary kernel's own
+      // loop, row by row, so a fused activation computes exactly what an
+      // unfused one would.
       if (bias != nullptr) epilogue_rows(c, ldc, rows, cols, bias, [](float v) { return v; });
       for (int64_t i = 0; i < rows; ++i) unary_apply_f32(e.activation, c + i * ldc, cols);
       return;

@@ -86,21 +86,22 @@ inline ExpReduced exp_reduce(float x) {
 inline float exp2_int(uint32_t k) { return bits_to_f32((k + 127u) << 23); }
 inline uint32_t half_k(uint32_t k) { return as_u32(as_i32(k) / 2); }
 
-// e^x: degree-7 Taylor on |r| <= 0.347 (truncation < 0.1 ulp); 2^k applied in
-// two halves so results down to the subnormals round once.
+// Polynomials on the reduced range |r| <= ln2/2, fitted for least maximum
+// relative error (each under 1 ulp there; the vector kernels in
+// vec/vec_math.h use the same coefficients):
+//   e^r     ~ EXP_POLY[0] + EXP_POLY[1] r + ... + EXP_POLY[6] r^6
+//   e^r - 1 ~ r + r^2 (EXPM1_Q[0] + EXPM1_Q[1] r + ... + EXPM1_Q[4] r^4)
+constexpr float EXP_POLY[7] = {1.0f, 1.0f, 0.499999911f, 0.166664198f, 0.0416682251f, 0.00837481581f, 0.00138368423f};
+constexpr float EXPM1_Q[5] = {0.5f, 0.166665778f, 0.0416668542f, 0.00836313982f, 0.00139012805f};
+
+// e^x; 2^k applied in two halves so results down to the subnormals round once.
 inline float exp_f32(float x) {
   x = x > 89.0f ? 89.0f : x;
   x = x < -104.0f ? -104.0f : x;
   ExpReduced e = exp_reduce(x);
   float r = e.r;
-  float p = 1.0f / 5040;
-  p = p * r + 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  float p = EXP_POLY[6];
+  for (int i = 5; i >= 0; --i) p = p * r + EXP_POLY[i];
   uint32_t k1 = half_k(e.k_bits);
   return p * exp2_int(k1) * exp2_int(e.k_bits - k1);
 }
@@ -112,29 +113,27 @@ inline float expm1_f32(float x) {
   x = x < -20.0f ? -20.0f : x;  // expm1(-20) rounds to -1
   ExpReduced e = exp_reduce(x);
   float r = e.r;
-  float p = 1.0f / 362880;
-  p = p * r + 1.0f / 40320;
-  p = p * r + 1.0f / 5040;
-  p = p * r + 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r * r + r;
+  float q = EXPM1_Q[4];
+  for (int i = 3; i >= 0; --i) q = q * r + EXPM1_Q[i];
+  float p = q * r * r + r;
   float h = exp2_int(e.k_bits - 1u);
   return 2.0f * (h * p + (h - 0.5f));
 }
 
-// tanh |x| = e / (e + 2) with e = expm1(2|x|): no cancellation near 0;
-// tanh(9) already rounds to 1.
+// tanh |x| = -m / (2 + m) with m = expm1(-2|x|) in (-1, 0]: no cancellation
+// near 0 and no overflow; the sign of x is put back.
 inline float tanh_f32(float x) {
-  float a = std::fabs(x);
-  a = a > 9.0f ? 9.0f : a;
-  float e = expm1_f32(2.0f * a);
-  return std::copysign(e / (e + 2.0f), x);
+  float m = expm1_f32(-2.0f * std::fabs(x));
+  return std::copysign(-m / (m + 2.0f), x);
 }
 
-inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+// With e = e^-|x| in (0, 1]: 1 / (1 + e) for x >= 0, e / (1 + e) below, so far
+// below 0 the result follows e^x into the subnormals.
+inline float sigmoid_f32(float x) {
+  float e = exp_f32(-std::fabs(x));
+  float r = 1.0f / (1.0f + e);
+  return x >= 0 ? r : e * r;
+}
 inline float elu_f32(float x) { return x > 0 ? x : expm1_f32(x); }
 inline float leaky_relu_f32(float x, float alpha) { return x >= 0 ? x : alpha * x; }
 

@@ -76,9 +76,33 @@ export interface Backend {
   createSession(config: SessionConfig): BackendSession;
 }
 
+/**
+ * Results this large get memory the backend fills completely, so it is not
+ * zeroed first (Node's Buffer.allocUnsafeSlow); below it, V8's own typed
+ * arrays are cheaper.
+ */
+export const LARGE_RESULT_BYTES = 64 * 1024;
+
+type NodeBufferConstructor = { allocUnsafeSlow(size: number): Uint8Array };
+const nodeBuffer = (globalThis as { Buffer?: NodeBufferConstructor }).Buffer;
+
+/** An uninitialised typed array of `slot`'s dtype and size, for the backend to fill entirely. */
+export function resultArray(slot: ArenaSlot): TypedArray {
+  const bytes = slot.byteLength;
+  const memory = nodeBuffer && bytes >= LARGE_RESULT_BYTES ? nodeBuffer.allocUnsafeSlow(bytes).buffer : new ArrayBuffer(bytes);
+  if (slot.dtype === 'float32') return new Float32Array(memory, 0, bytes / 4);
+  if (slot.dtype === 'int32') return new Int32Array(memory, 0, bytes / 4);
+  return new Uint8Array(memory, 0, bytes);
+}
+
 /** A fresh typed array holding `slot`'s bytes of `memory`. */
 export function sliceSlot(memory: ArrayBuffer, base: number, slot: ArenaSlot): TypedArray {
   const start = base + slot.byteOffset;
+  if (slot.byteLength >= LARGE_RESULT_BYTES) {
+    const result = resultArray(slot);
+    new Uint8Array(result.buffer, 0, slot.byteLength).set(new Uint8Array(memory, start, slot.byteLength));
+    return result;
+  }
   if (slot.dtype === 'float32') return new Float32Array(memory, start, slot.byteLength / 4).slice();
   if (slot.dtype === 'int32') return new Int32Array(memory, start, slot.byteLength / 4).slice();
   return new Uint8Array(memory, start, slot.byteLength).slice();

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { arch, platform } from 'node:process';
 import type { StatusCode } from '../compiler/plan-format.js';
 import {
-  sliceSlot, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
+  LARGE_RESULT_BYTES, resultArray, sliceSlot, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
 } from './backend.js';
 import type { TypedArray } from '../graph/dtypes.js';
 import { packageRoot } from './package-root.js';
@@ -40,8 +40,12 @@ export interface NativeSessionHandle {
   run(planId: number, feeds: readonly Uint8Array[], outputs: ArrayBuffer[]): NativeFailure | undefined;
   /** A view of the session's arena (detached when it moves: call again after loadPlan). */
   arena(): ArrayBuffer;
-  /** Runs with the feeds already in the arena (or read from `external`, one entry or null per feed); the fetches stay there. */
-  runInArena(planId: number, external?: (Uint8Array | null)[]): NativeFailure | undefined;
+  /**
+   * Runs with the feeds already in the arena (or read from `external`, one
+   * entry or null per feed); the fetches stay there, except those given an
+   * `outputs` entry (exactly the fetch's size), which are written into it.
+   */
+  runInArena(planId: number, external?: (Uint8Array | null)[] | null, outputs?: (Uint8Array | null)[]): NativeFailure | undefined;
   /** Copies the feeds, runs on a libuv worker thread; one at a time per session (else SESSION_BUSY). */
   runAsync(planId: number, feeds: readonly Uint8Array[]): Promise<NativeRunResult>;
   /** Closing during a runAsync defers freeing the memory until the run finishes. */
@@ -132,14 +136,21 @@ class NativeBackendSession implements BackendSession {
     return plan.encoded.fetches.map((slot) => memory.slice(slot.byteOffset, slot.byteOffset + slot.byteLength));
   }
 
+  /** Large fetches are computed straight into fresh result arrays; small ones are sliced out of the arena. */
   runTyped(plan: BackendPlan, feeds: readonly Uint8Array[]): TypedArray[] | RunFailure {
-    const failure = this.runInArena(plan, feeds);
+    const slots = plan.encoded.fetches;
+    let direct: TypedArray[] | undefined;
+    slots.forEach((slot, i) => {
+      if (slot.byteLength >= LARGE_RESULT_BYTES) (direct ??= new Array(slots.length))[i] = resultArray(slot);
+    });
+    const outputs = direct && slots.map((slot, i) => (direct![i] ? new Uint8Array(direct![i].buffer, 0, slot.byteLength) : null));
+    const failure = this.runInArena(plan, feeds, outputs);
     if (failure) return failure;
     const memory = this.arenaView().buffer as ArrayBuffer;
-    return plan.encoded.fetches.map((slot) => sliceSlot(memory, 0, slot));
+    return slots.map((slot, i) => direct?.[i] ?? sliceSlot(memory, 0, slot));
   }
 
-  private runInArena(plan: BackendPlan, feeds: readonly Uint8Array[]): RunFailure | undefined {
+  private runInArena(plan: BackendPlan, feeds: readonly Uint8Array[], outputs?: (Uint8Array | null)[]): RunFailure | undefined {
     const native = this.own(plan);
     const slots = native.encoded.feeds;
     if (feeds.length !== slots.length) throw new RangeError(`sessionflow: the plan takes ${slots.length} feeds but run got ${feeds.length}`);
@@ -152,7 +163,8 @@ class NativeBackendSession implements BackendSession {
       if (readInPlace(native.encoded, i)) (external ??= feeds.map(() => null))[i] = bytes;
       else arena.set(bytes, slots[i].byteOffset);
     });
-    const failure = external ? this.handle.runInArena(native.id, external) : this.handle.runInArena(native.id);
+    const failure = outputs ? this.handle.runInArena(native.id, external ?? null, outputs)
+      : external ? this.handle.runInArena(native.id, external) : this.handle.runInArena(native.id);
     return failure && { status: failure.status as StatusCode, step: failure.step, arg: failure.arg };
   }
 

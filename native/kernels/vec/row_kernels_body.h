@@ -10,6 +10,7 @@
 
 #include "kernels/elementwise_ops.h"
 #include "kernels/rows.h"
+#include "kernels/vec/vec_math.h"
 
 namespace sf {
 namespace SF_ROW_NS {
@@ -22,6 +23,9 @@ void map_row(const T* x, Y* y, int64_t n, F f) {
 
 void unary(int32_t dtype, int32_t op, float param, const void* x, void* y, int64_t n) {
   if (dtype == DTypeCode::float32) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+    if (vec_unary_f32(op, static_cast<const float*>(x), static_cast<float*>(y), n)) return;
+#endif
     with_unary_f32(op, param, [&](auto f) { map_row(static_cast<const float*>(x), static_cast<float*>(y), n, f); });
   } else if (dtype == DTypeCode::int32) {
     with_unary_i32(op, [&](auto f) { map_row(static_cast<const int32_t*>(x), static_cast<int32_t*>(y), n, f); });
