@@ -213,6 +213,15 @@ describe('native backend: sessions', () => {
     expect(() => any.run(id, [new Uint8Array(15)])).toThrow(RangeError);
     expect(() => any.run(id + 100, [new Uint8Array(16)])).toThrow(RangeError);
     expect(() => any.run(1.5, [new Uint8Array(16)])).toThrow(RangeError);
+    const arena = new Float32Array(any.arena() as ArrayBuffer, 0, 4);
+    arena.set([1, 2, 3, 4]);
+    const out = new Uint8Array(16);
+    expect(any.runInArena(id, null, [out])).toBeUndefined();
+    expect(Array.from(new Float32Array(out.buffer))).toEqual([2, 3, 4, 5]);
+    expect(() => any.runInArena(id, null, [new Uint8Array(12)])).toThrow(RangeError);
+    expect(() => any.runInArena(id, null, [out, out])).toThrow(RangeError);
+    expect(() => any.runInArena(id, null, 'outputs')).toThrow(TypeError);
+    expect(() => any.runInArena(id, null, [new Float32Array(4)])).toThrow(TypeError);
     expect(() => addon.createSession({ intraOpParallelismThreads: -1 })).toThrow(RangeError);
     expect(() => (addon.createSession as (c: unknown) => unknown)(5)).toThrow(TypeError);
     session.close();

@@ -4,7 +4,7 @@ import { BinaryOp, DTypeCode, FusedKind, Kernel, ReduceOp, Status, UnaryOp, type
 import { DType, bool, float32, int32 } from '../src/graph/dtypes.js';
 import { isRunFailure } from '../src/runtime/backend.js';
 import { encoded, expectCode, f32, f32bits, i32, program, reduceAxes, softmaxRows, type PlanSpec } from './plan-helpers.js';
-import { backend, fetchAll, runPlan } from './native-helpers.js';
+import { backend, fetchAll, fetchWith, runPlan } from './native-helpers.js';
 
 describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () => {
   const { Unary: U, Binary: B, Select: S, Cast: C, Const: K } = FusedKind;
@@ -138,6 +138,23 @@ describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () =
       expectClose(f32(fetchAll(reduceSpec(op, dims, first, last, outShape), [x])[0]), reduceRef(x, dims, first, last, fold), 1e-5);
     });
   }
+
+  it('streams a large Fused result out the same with 1, 2 and 3 threads, tail tile included', () => {
+    // Over 4 MiB: tiles are computed into scratch and streamed out while the next is computed.
+    const n = (1 << 20) + 77;
+    const x = ramp(n, (k) => ((k % 2001) - 1000) / 100);
+    const spec = fusedSpec([[float32, [n]]], [float32, [n]],
+      program([K, 0, F, f32bits(1.5), 0, 0], [B, BinaryOp.Mul, F, 0, 1, 0], [U, UnaryOp.Tanh, F, 2, 0, 0],
+        [U, UnaryOp.Sigmoid, F, 0, 0, 0], [B, BinaryOp.Mul, F, 3, 4, 0]));
+    const [one, two, three] = [1, 2, 3].map((threads) => new Float32Array(fetchWith(threads, spec, [x])[0]));
+    const firstDifference = (a: Float32Array) => a.findIndex((v, k) => !Object.is(v, one[k]));
+    expect([firstDifference(two), firstDifference(three)]).toEqual([-1, -1]);
+    const off = one.findIndex((g, k) => {
+      const w = Math.tanh(Math.fround(x[k] * 1.5)) / (1 + Math.exp(-x[k]));
+      return !(Math.abs(g - w) <= 1e-6 * Math.abs(w) + 1e-30);
+    });
+    expect(off).toBe(-1);
+  });
 
   it('FusedReduce sums long rows accurately, with broadcast inputs, int32 and empty axes', () => {
     const n = 1 << 20;

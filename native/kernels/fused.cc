@@ -26,18 +26,27 @@ constexpr int64_t STREAM_BYTES = 4 << 20;
 constexpr int64_t PARALLEL_BYTES = 256 << 10;
 constexpr int64_t TILES_PER_CHUNK = 16;
 
-// Computes tiles [first, last) with slot set `copy`.
+// Computes tiles [first, last) with slot set `copy`. Streamed, each tile is
+// computed into one of two scratch tiles while the previous one is copied out.
 int32_t fused_tiles(KernelCall& c, FusedProgram& program, int64_t first, int64_t last, int32_t copy, bool stream) {
   const BufferDesc& y = *c.out[0].desc;
   int64_t size = dtype_size(y.dtype);
-  uint8_t* tile = stream ? program.extra_for(copy) : nullptr;
+  uint8_t* tiles[2] = {nullptr, nullptr};
+  if (stream) {
+    tiles[0] = program.extra_for(copy);
+    tiles[1] = tiles[0] + FUSED_TILE * size;
+  }
+  PendingStream pending;
   for (int64_t t = first; t < last; ++t) {
     int64_t at = t * FUSED_TILE;
     int64_t n = std::min(FUSED_TILE, y.count - at);
     uint8_t* out = c.out[0].data + at * size;
-    if (int32_t status = program.eval(at, n, stream ? tile : out, copy)) return status;
-    if (stream) row_kernels().copy_stream(out, tile, n * size);
+    uint8_t* tile = tiles[t & 1];
+    if (int32_t status = program.eval(at, n, stream ? tile : out, copy, stream ? &pending : nullptr)) return status;
+    if (stream) pending = PendingStream{out, tile, n * size};
   }
+  if (pending.bytes > 0) row_kernels().copy_stream(pending.dst, pending.src, pending.bytes);
+  if (stream) row_kernels().stream_fence();
   return Status::Ok;
 }
 
@@ -48,7 +57,7 @@ int32_t fused_run(KernelCall& c) {
   int64_t tiles = (y.count + FUSED_TILE - 1) / FUSED_TILE;
   bool stream = y.bytes >= STREAM_BYTES;
   int32_t threads = c.pool != nullptr && y.bytes >= PARALLEL_BYTES ? c.pool->size() : 1;
-  size_t extra = stream ? static_cast<size_t>(FUSED_TILE * dtype_size(y.dtype)) : 0;
+  size_t extra = stream ? static_cast<size_t>(2 * FUSED_TILE * dtype_size(y.dtype)) : 0;
   if (int32_t status = program.prepare(c.scratch, extra, nullptr, threads)) return status;
   if (threads == 1) return fused_tiles(c, program, 0, tiles, 0, stream);
   std::atomic<int32_t> failed{Status::Ok};

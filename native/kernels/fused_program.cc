@@ -298,10 +298,21 @@ void FusedProgram::prefetch_inputs(int64_t start) const {
   }
 }
 
-int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy) {
+int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy, PendingStream* pending) {
   int32_t result = n_regs_ - 1;
   uint8_t* slots = slots_ + copy_stride_ * static_cast<size_t>(copy);
   prefetch_inputs(start);
+  // The pending copy in one piece per instruction, in whole cache lines.
+  int64_t piece = 0;
+  if (pending != nullptr && pending->bytes > 0) piece = (pending->bytes / std::max<int32_t>(n_instr_, 1) + 63) / 64 * 64;
+  auto stream_piece = [&](bool all) {
+    if (piece == 0 || pending->bytes == 0) return;
+    int64_t bytes = all ? pending->bytes : std::min(piece, pending->bytes);
+    row_kernels().copy_stream(pending->dst, pending->src, bytes);
+    pending->dst += bytes;
+    pending->src += bytes;
+    pending->bytes -= bytes;
+  };
   for (int32_t r = 0; r < n_in_; ++r) {
     if (regs_[r].slot >= 0) load_input(r, start, n, slots + static_cast<size_t>(regs_[r].slot) * SLOT_BYTES);
   }
@@ -310,7 +321,9 @@ int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy)
     if (regs_[r].mode != Tile) continue;
     uint8_t* dest = r == result ? dst : slots + static_cast<size_t>(regs_[r].slot) * SLOT_BYTES;
     if (int32_t status = run_instr(i, start, n, dest, slots)) return status;
+    stream_piece(false);
   }
+  stream_piece(true);
   if (regs_[result].mode != Tile) load_input(result, start, n, dst);
   return Status::Ok;
 }

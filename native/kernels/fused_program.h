@@ -16,7 +16,7 @@
 
 namespace sf {
 
-constexpr int64_t FUSED_TILE = 1024;
+constexpr int64_t FUSED_TILE = 512;
 
 // Checks the program starting at attr word `at` (nInstr, then the
 // instructions, which must end the attributes) for a step whose inputs
@@ -26,6 +26,14 @@ const char* fused_program_validate(const Plan& plan, const StepDesc& step, int32
 
 struct FusedInstr {
   int32_t kind, op, dtype, a, b, c;
+};
+
+// A copy eval() carries out in pieces between its instructions, so streaming
+// the previous tile's result to memory overlaps computing this one.
+struct PendingStream {
+  uint8_t* dst = nullptr;
+  const uint8_t* src = nullptr;
+  int64_t bytes = 0;
 };
 
 class FusedProgram {
@@ -38,7 +46,9 @@ class FusedProgram {
   int32_t prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies = 1);
   // Writes elements [start, start + n) of the result (n <= FUSED_TILE) to dst,
   // using tile slots `copy` (one per concurrent caller). A Status.
-  int32_t eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy = 0);
+  // `pending`, when given, is streamed out (rows.h copy_stream) along the way and
+  // is done when eval returns.
+  int32_t eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy = 0, PendingStream* pending = nullptr);
   // The caller's extra bytes of slot set `copy`.
   uint8_t* extra_for(int32_t copy) const;
   int32_t result_dtype() const;

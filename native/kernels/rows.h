@@ -27,7 +27,9 @@ struct RowKernels {
   // memcpy with non-temporal stores where the CPU has them: for results much
   // larger than the caches, it skips reading the destination before writing it.
   // Both pointers 64-byte aligned, `bytes` a multiple of 64 for the fast path.
+  // The stores are ordered before later ones only after stream_fence().
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
+  void (*stream_fence)();
 };
 
 // The variant for this CPU (AVX-512, AVX2+FMA or portable), chosen once.

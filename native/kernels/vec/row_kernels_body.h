@@ -176,17 +176,22 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
       _mm256_stream_si256(reinterpret_cast<__m256i*>(to + 32), _mm256_load_si256(reinterpret_cast<const __m256i*>(from + 32)));
 #endif
     }
-    _mm_sfence();  // the streamed stores are visible before any later load
     return;
   }
 #endif
   std::memcpy(dst, src, static_cast<size_t>(bytes));
 }
 
+void stream_fence() {
+#if defined(__AVX512F__) || defined(__AVX__)
+  _mm_sfence();  // streamed stores are weakly ordered: make them visible before anything later
+#endif
+}
+
 }  // namespace
 
 const RowKernels& row_kernels_variant() {
-  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, softmax, copy_stream};
+  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, softmax, copy_stream, stream_fence};
   return kernels;
 }
 
