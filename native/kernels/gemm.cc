@@ -53,7 +53,8 @@ void run_tile(const Compute& g, const float* ap, const float* bp, int64_t kc, in
     g.arch.kernel(static_cast<int32_t>(rows), kc, ap, bp, c, n, !first);
   } else {
     alignas(64) float tile[GEMM_MAX_MR * GEMM_MAX_NR];
-    g.arch.kernel(static_cast<int32_t>(rows), kc, ap, bp, tile, nr, false);
+    bool half = g.arch.half_kernel != nullptr && 2 * cols <= nr;
+    (half ? g.arch.half_kernel : g.arch.kernel)(static_cast<int32_t>(rows), kc, ap, bp, tile, nr, false);
     for (int64_t i = 0; i < rows; ++i) {
       for (int64_t j = 0; j < cols; ++j) c[i * n + j] = first ? tile[i * nr + j] : c[i * n + j] + tile[i * nr + j];
     }
@@ -64,8 +65,9 @@ void run_tile(const Compute& g, const float* ap, const float* bp, int64_t kc, in
 // The tiles of panel rows [pm0, pm1) x panel columns [pn0, pn1), k-block by k-block.
 void run_task(const Compute& g, int64_t pm0, int64_t pm1, int64_t pn0, int64_t pn1) {
   const int64_t mr = g.arch.mr, nr = g.arch.nr;
-  for (int64_t k0 = 0; k0 < g.d.k; k0 += GEMM_KC) {
-    int64_t kc = std::min(GEMM_KC, g.d.k - k0);
+  const int64_t block = gemm_kc(g.d.k);
+  for (int64_t k0 = 0; k0 < g.d.k; k0 += block) {
+    int64_t kc = std::min(block, g.d.k - k0);
     bool first = k0 == 0, last = k0 + kc == g.d.k;
     const float* a_block = g.packed_a + k0 * g.m_padded;
     const float* b_block = g.packed_b + k0 * g.n_padded;

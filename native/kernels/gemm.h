@@ -21,9 +21,20 @@
 
 namespace sf {
 
-// k rows per packed block: a B micro-panel block (GEMM_KC x nr floats) and an
-// A micro-panel stay in L1 while the micro-kernel runs.
+// At most this many k rows per packed block: a B micro-panel block (kc x nr
+// floats) and an A micro-panel stay in L1 while the micro-kernel runs.
 constexpr int64_t GEMM_KC = 256;
+
+// The k rows per block for a depth of k: blocks of equal size (a multiple of
+// 8) rather than full ones and a thin rest, which would load and store every
+// C tile once more for a few k rows (k = 784: 4 x 196, not 3 x 256 + 16).
+// Packing and compute both walk k in these steps.
+inline int64_t gemm_kc(int64_t k) {
+  int64_t blocks = (k + GEMM_KC - 1) / GEMM_KC;
+  if (blocks <= 1) return k < 1 ? 1 : k;
+  int64_t kc = (k + blocks - 1) / blocks;
+  return (kc + 7) / 8 * 8;
+}
 
 struct GemmDims {
   int64_t m, n, k;

@@ -23,6 +23,10 @@ struct GemmArch {
   int32_t mr;  // rows of the register tile
   int32_t nr;  // columns of the register tile
   GemmMicroKernel kernel;
+  // The same for only the first nr/2 columns (the others are not written),
+  // with the same bits for them: a right edge that narrow (C with 10 columns,
+  // a classifier's logits) does half the work. Null when there is none.
+  GemmMicroKernel half_kernel;
 };
 
 // Each returns its micro-kernel, or null when this build could not compile

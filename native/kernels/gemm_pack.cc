@@ -69,8 +69,9 @@ void pack_panel(const float* x, bool contiguous, int64_t extent, int64_t k, int6
   int64_t padded = round_up(extent, width);
   int64_t first = panel * width;
   int64_t cols = std::min(width, extent - first);
-  for (int64_t k0 = 0; k0 < k; k0 += GEMM_KC) {
-    int64_t kc = std::min(GEMM_KC, k - k0);
+  const int64_t block = gemm_kc(k);
+  for (int64_t k0 = 0; k0 < k; k0 += block) {
+    int64_t kc = std::min(block, k - k0);
     float* dst = packed + k0 * padded + first * kc;
     if (contiguous) {
       copy_rows(x + k0 * extent + first, extent, kc, cols, width, dst);
