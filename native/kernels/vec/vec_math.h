@@ -49,9 +49,9 @@ inline vf vrecip12(vf d) {
   vf r = _mm512_rcp14_ps(d);
   return vfma(r, vfnma(d, r, vset(1.0f)), r);
 }
-// x >= 0 (false for NaN) ? a : b
-inline vf vselect_nonneg(vf x, vf a, vf b) {
-  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), b, a);
+// x >= 0 (false for NaN) ? r : e * r
+inline vf vscale_below_zero(vf x, vf r, vf e) {
+  return _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), e, r);
 }
 #else
 using vf = __m256;
@@ -84,7 +84,9 @@ inline vf vrecip12(vf d) {
   vf r = _mm256_rcp_ps(d);
   return vfma(r, vfnma(d, r, vset(1.0f)), r);
 }
-inline vf vselect_nonneg(vf x, vf a, vf b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ)); }
+inline vf vscale_below_zero(vf x, vf r, vf e) {
+  return _mm256_blendv_ps(vmul(e, r), r, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+}
 #endif
 
 // x = k ln2 + r, |r| <= ln2/2, k integral (as a float); as exp_reduce.
@@ -132,7 +134,7 @@ inline vf vtanh(vf x) {
 inline vf vsigmoid(vf x) {
   vf e = vexp_nonpos(vor_sign(x));
   vf r = vrecip12(vadd(e, vset(1.0f)));
-  return vselect_nonneg(x, r, vmul(e, r));
+  return vscale_below_zero(x, r, e);
 }
 
 #if defined(__AVX512F__)
