@@ -107,7 +107,12 @@ function readInPlace(plan: EncodedPlan, i: number): boolean {
 }
 
 class NativePlan implements BackendPlan {
-  constructor(readonly encoded: EncodedPlan, readonly id: number, readonly owner: NativeBackendSession) {}
+  /** Whether any fetch is large enough to be computed straight into its result array. */
+  readonly largeFetches: boolean;
+
+  constructor(readonly encoded: EncodedPlan, readonly id: number, readonly owner: NativeBackendSession) {
+    this.largeFetches = encoded.fetches.some((slot) => slot.byteLength >= LARGE_RESULT_BYTES);
+  }
 }
 
 class NativeBackendSession implements BackendSession {
@@ -139,11 +144,10 @@ class NativeBackendSession implements BackendSession {
   /** Large fetches are computed straight into fresh result arrays; small ones are sliced out of the arena. */
   runTyped(plan: BackendPlan, feeds: readonly Uint8Array[]): TypedArray[] | RunFailure {
     const slots = plan.encoded.fetches;
-    let direct: TypedArray[] | undefined;
-    slots.forEach((slot, i) => {
-      if (slot.byteLength >= LARGE_RESULT_BYTES) (direct ??= new Array(slots.length))[i] = resultArray(slot);
-    });
-    const outputs = direct && slots.map((slot, i) => (direct![i] ? new Uint8Array(direct![i].buffer, 0, slot.byteLength) : null));
+    const direct = this.own(plan).largeFetches
+      ? slots.map((slot) => (slot.byteLength >= LARGE_RESULT_BYTES ? resultArray(slot) : null))
+      : undefined;
+    const outputs = direct?.map((array) => (array ? new Uint8Array(array.buffer, array.byteOffset, array.byteLength) : null));
     const failure = this.runInArena(plan, feeds, outputs);
     if (failure) return failure;
     const memory = this.arenaView().buffer as ArrayBuffer;
