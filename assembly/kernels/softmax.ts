@@ -5,7 +5,8 @@
 //   softmaxKernel(plan, step); // attr[rows, cols, log]
 import { Status } from '../generated/plan_format';
 import { Plan, bufferPointer, stepAttr, stepIn, stepOut } from '../plan';
-import { lane0, vexp, vlog } from './vmath';
+import { vexp } from './vexp';
+import { lane0, vlog } from './vmath';
 
 /** Row maximum, NaN-propagating (f32x4.max and max<f32> both are). */
 function rowMax(x: usize, n: i32): f32 {

@@ -5,7 +5,8 @@
 //   unaryApply(UnaryOp.Relu, DTypeCode.float32, x, y, n); // y may equal x
 //   unaryApply(UnaryOp.LeakyRelu, DTypeCode.float32, x, y, n, 0.1); // with its param
 import { DTypeCode, UnaryOp } from '../generated/plan_format';
-import { lane0, vcos, vexp, vexpm1, vlog, vlog1p, vsigmoid, vsin, vtanh } from './vmath';
+import { vexp, vexpm1, vsigmoid, vtanh } from './vexp';
+import { lane0, vcos, vlog, vlog1p, vsin } from './vmath';
 
 /** The running op's float parameter (LeakyRelu's alpha); set by unaryApply. */
 let unaryParam: f32 = 0;

@@ -1,16 +1,17 @@
-// f32x4 transcendental functions: exp, expm1, log, log1p, tanh, sigmoid,
-// sin, cos. Each is a range reduction plus a short polynomial (classic
-// Cody-Waite / Cephes-style coefficients), accurate to a few ulp over the
-// whole float range, with IEEE special values (NaN, ±inf, 0) preserved.
-// unary.ts builds its functors on these; the scalar path of a functor calls
-// the vector one on a splat so SIMD bodies and scalar tails agree bit for bit.
+// f32x4 transcendental functions: log, log1p, sin, cos (the exp family,
+// exp, expm1, tanh and sigmoid, is in vexp.ts). Each is a range reduction plus
+// a short polynomial (classic Cody-Waite / Cephes-style coefficients),
+// accurate to a few ulp over the whole float range, with IEEE special values
+// (NaN, ±inf, 0) preserved. unary.ts builds its functors on these; the scalar
+// path of a functor calls the vector one on a splat so SIMD bodies and scalar
+// tails agree bit for bit.
 //
-//   const y = vexp(v128.load(p)); // four expf at once
+//   const y = vlog(v128.load(p)); // four logf at once
 
 // ---- helpers ---------------------------------------------------------------------
 
-@inline function fma(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
-@inline function pick(mask: v128, a: v128, b: v128): v128 { return v128.bitselect(a, b, mask); }
+@inline export function fma(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
+@inline export function pick(mask: v128, a: v128, b: v128): v128 { return v128.bitselect(a, b, mask); }
 
 /**
  * Splatted constants live in this table and are loaded where used: V8 builds
@@ -18,26 +19,9 @@
  * out of loops), while a load from a fixed address is one.
  */
 const TABLE = memory.data<u32>([
-  0x39506967, 0x39506967, 0x39506967, 0x39506967,
-  0x3AB743CE, 0x3AB743CE, 0x3AB743CE, 0x3AB743CE,
-  0x3C088908, 0x3C088908, 0x3C088908, 0x3C088908,
-  0x3D2AA9C1, 0x3D2AA9C1, 0x3D2AA9C1, 0x3D2AA9C1,
-  0x3E2AAAAA, 0x3E2AAAAA, 0x3E2AAAAA, 0x3E2AAAAA,
-  0x3F000000, 0x3F000000, 0x3F000000, 0x3F000000,
-  0x42B20000, 0x42B20000, 0x42B20000, 0x42B20000,
-  0xC2D00000, 0xC2D00000, 0xC2D00000, 0xC2D00000,
-  0x3FB8AA3B, 0x3FB8AA3B, 0x3FB8AA3B, 0x3FB8AA3B,
   0x3F318000, 0x3F318000, 0x3F318000, 0x3F318000,
   0xB95E8083, 0xB95E8083, 0xB95E8083, 0xB95E8083,
   0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000,
-  0x3EB17218, 0x3EB17218, 0x3EB17218, 0x3EB17218,
-  0xBBBAF0EA, 0xBBBAF0EA, 0xBBBAF0EA, 0xBBBAF0EA,
-  0x3CA9134E, 0x3CA9134E, 0x3CA9134E, 0x3CA9134E,
-  0xBD5C1E2D, 0xBD5C1E2D, 0xBD5C1E2D, 0xBD5C1E2D,
-  0x3E088393, 0x3E088393, 0x3E088393, 0x3E088393,
-  0xBEAAAA99, 0xBEAAAA99, 0xBEAAAA99, 0xBEAAAA99,
-  0x40000000, 0x40000000, 0x40000000, 0x40000000,
-  0x3F200000, 0x3F200000, 0x3F200000, 0x3F200000,
   0x00800000, 0x00800000, 0x00800000, 0x00800000,
   0x4B000000, 0x4B000000, 0x4B000000, 0x4B000000,
   0x41B80000, 0x41B80000, 0x41B80000, 0x41B80000,
@@ -67,8 +51,6 @@ const TABLE = memory.data<u32>([
   0xBAB6061A, 0xBAB6061A, 0xBAB6061A, 0xBAB6061A,
   0x3D2AAAA5, 0x3D2AAAA5, 0x3D2AAAA5, 0x3D2AAAA5,
   0x45800000, 0x45800000, 0x45800000, 0x45800000,
-  0x0000007F, 0x0000007F, 0x0000007F, 0x0000007F,
-  0x80000000, 0x80000000, 0x80000000, 0x80000000,
   0x3F3504F3, 0x3F3504F3, 0x3F3504F3, 0x3F3504F3,
   0x007FFFFF, 0x007FFFFF, 0x007FFFFF, 0x007FFFFF,
   0x00000001, 0x00000001, 0x00000001, 0x00000001,
@@ -76,71 +58,47 @@ const TABLE = memory.data<u32>([
   0x00000002, 0x00000002, 0x00000002, 0x00000002,
   0x4B400000, 0x4B400000, 0x4B400000, 0x4B400000,
 ], 16);
-const K_1P9875691500EM4: i32 = 0; // f32 1.9875691500e-4
-const K_1P3981999507EM3: i32 = 1; // f32 1.3981999507e-3
-const K_8P3334519073EM3: i32 = 2; // f32 8.3334519073e-3
-const K_4P1665795894EM2: i32 = 3; // f32 4.1665795894e-2
-const K_1P6666665459EM1: i32 = 4; // f32 1.6666665459e-1
-const K_5P0000001201EM1: i32 = 5; // f32 5.0000001201e-1
-const K_89: i32 = 6; // f32 89
-const K_M104: i32 = 7; // f32 -104
-const K_LOG2E: i32 = 8; // f32 LOG2E
-const K_LN2_HI: i32 = 9; // f32 LN2_HI
-const K_LN2_LO: i32 = 10; // f32 LN2_LO
-const K_1: i32 = 11; // f32 1
-const K_EXPM1_SMALL: i32 = 12; // f32 EXPM1_SMALL
-const K_M5P70498872745EM3: i32 = 13; // f32 -5.70498872745e-3
-const K_2P06390887954EM2: i32 = 14; // f32 2.06390887954e-2
-const K_M5P37397155531EM2: i32 = 15; // f32 -5.37397155531e-2
-const K_1P33314422036EM1: i32 = 16; // f32 1.33314422036e-1
-const K_M3P33332819422EM1: i32 = 17; // f32 -3.33332819422e-1
-const K_2: i32 = 18; // f32 2
-const K_0P625: i32 = 19; // f32 0.625
-const K_1P17549435EM38: i32 = 20; // f32 1.17549435e-38
-const K_8388608: i32 = 21; // f32 8388608
-const K_23: i32 = 22; // f32 23
-const K_0: i32 = 23; // f32 0
-const K_7P0376836292EM2: i32 = 24; // f32 7.0376836292e-2
-const K_M1P1514610310EM1: i32 = 25; // f32 -1.1514610310e-1
-const K_1P1676998740EM1: i32 = 26; // f32 1.1676998740e-1
-const K_M1P2420140846EM1: i32 = 27; // f32 -1.2420140846e-1
-const K_1P4249322787EM1: i32 = 28; // f32 1.4249322787e-1
-const K_M1P6668057665EM1: i32 = 29; // f32 -1.6668057665e-1
-const K_2P0000714765EM1: i32 = 30; // f32 2.0000714765e-1
-const K_M2P4999993993EM1: i32 = 31; // f32 -2.4999993993e-1
-const K_3P3333331174EM1: i32 = 32; // f32 3.3333331174e-1
-const K_0P5: i32 = 33; // f32 0.5
-const K_MInfinity: i32 = 34; // f32 -Infinity
-const K_Infinity: i32 = 35; // f32 Infinity
-const K_NaN: i32 = 36; // f32 NaN
-const K_1EM4: i32 = 37; // f32 1e-4
-const K_TWO_OVER_PI: i32 = 38; // f32 TWO_OVER_PI
-const K_PIO2_1: i32 = 39; // f32 PIO2_1
-const K_PIO2_2: i32 = 40; // f32 PIO2_2
-const K_PIO2_3: i32 = 41; // f32 PIO2_3
-const K_M1P9515295891EM4: i32 = 42; // f32 -1.9515295891e-4
-const K_8P3321608736EM3: i32 = 43; // f32 8.3321608736e-3
-const K_M1P6666654611EM1: i32 = 44; // f32 -1.6666654611e-1
-const K_2P443315711809948EM5: i32 = 45; // f32 2.443315711809948e-5
-const K_M1P388731625493765EM3: i32 = 46; // f32 -1.388731625493765e-3
-const K_4P166664568298827EM2: i32 = 47; // f32 4.166664568298827e-2
-const K_TRIG_REDUCE_MAX: i32 = 48; // f32 TRIG_REDUCE_MAX
-const K_I127: i32 = 49; // i32 127
-const K_I0x80000000: i32 = 50; // i32 0x80000000
-const K_I0x3F3504F3: i32 = 51; // i32 0x3F3504F3
-const K_I0x007FFFFF: i32 = 52; // i32 0x007FFFFF
-const K_I1: i32 = 53; // i32 1
-const K_I0: i32 = 54; // i32 0
-const K_I2: i32 = 55; // i32 2
+const K_LN2_HI: i32 = 0; // f32 0.693359375, ln 2 in two parts as in vexp.ts
+const K_LN2_LO: i32 = 1; // f32 -2.12194440e-4
+const K_1: i32 = 2; // f32 1
+const K_1P17549435EM38: i32 = 3; // f32 1.17549435e-38
+const K_8388608: i32 = 4; // f32 8388608
+const K_23: i32 = 5; // f32 23
+const K_0: i32 = 6; // f32 0
+const K_7P0376836292EM2: i32 = 7; // f32 7.0376836292e-2
+const K_M1P1514610310EM1: i32 = 8; // f32 -1.1514610310e-1
+const K_1P1676998740EM1: i32 = 9; // f32 1.1676998740e-1
+const K_M1P2420140846EM1: i32 = 10; // f32 -1.2420140846e-1
+const K_1P4249322787EM1: i32 = 11; // f32 1.4249322787e-1
+const K_M1P6668057665EM1: i32 = 12; // f32 -1.6668057665e-1
+const K_2P0000714765EM1: i32 = 13; // f32 2.0000714765e-1
+const K_M2P4999993993EM1: i32 = 14; // f32 -2.4999993993e-1
+const K_3P3333331174EM1: i32 = 15; // f32 3.3333331174e-1
+const K_0P5: i32 = 16; // f32 0.5
+const K_MInfinity: i32 = 17; // f32 -Infinity
+const K_Infinity: i32 = 18; // f32 Infinity
+const K_NaN: i32 = 19; // f32 NaN
+const K_1EM4: i32 = 20; // f32 1e-4
+const K_TWO_OVER_PI: i32 = 21; // f32 TWO_OVER_PI
+const K_PIO2_1: i32 = 22; // f32 PIO2_1
+const K_PIO2_2: i32 = 23; // f32 PIO2_2
+const K_PIO2_3: i32 = 24; // f32 PIO2_3
+const K_M1P9515295891EM4: i32 = 25; // f32 -1.9515295891e-4
+const K_8P3321608736EM3: i32 = 26; // f32 8.3321608736e-3
+const K_M1P6666654611EM1: i32 = 27; // f32 -1.6666654611e-1
+const K_2P443315711809948EM5: i32 = 28; // f32 2.443315711809948e-5
+const K_M1P388731625493765EM3: i32 = 29; // f32 -1.388731625493765e-3
+const K_4P166664568298827EM2: i32 = 30; // f32 4.166664568298827e-2
+const K_TRIG_REDUCE_MAX: i32 = 31; // f32 TRIG_REDUCE_MAX
+const K_I0x3F3504F3: i32 = 32; // i32 0x3F3504F3
+const K_I0x007FFFFF: i32 = 33; // i32 0x007FFFFF
+const K_I1: i32 = 34; // i32 1
+const K_I0: i32 = 35; // i32 0
+const K_I2: i32 = 36; // i32 2
 /** 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer held in the low mantissa bits. */
-const K_ROUND: i32 = 56; // f32 12582912
+const K_ROUND: i32 = 37; // f32 12582912
 
 @inline function k(i: i32): v128 { return v128.load(TABLE + (<usize>i << 4)); }
-
-/** 2^n for integer lanes n in [-126, 127], built in the exponent field. */
-@inline function pow2i(n: v128): v128 {
-  return i32x4.shl(i32x4.add(n, k(K_I127)), 23);
-}
 
 /** Lane-wise scalar fallback for inputs the fast reduction does not cover. */
 @inline function lanewise(x: v128, f: (x: f32) => f32): v128 {
@@ -150,68 +108,6 @@ const K_ROUND: i32 = 56; // f32 12582912
   r = f32x4.replace_lane(r, 2, f(f32x4.extract_lane(x, 2)));
   r = f32x4.replace_lane(r, 3, f(f32x4.extract_lane(x, 3)));
   return r;
-}
-
-// ---- exp family --------------------------------------------------------------------
-
-const LOG2E: f32 = 1.44269504088896341;
-const LN2_HI: f32 = 0.693359375; // few bits, so n * LN2_HI is exact
-const LN2_LO: f32 = -2.12194440e-4;
-
-/** P(r) with e^r = 1 + r + r^2 P(r) for |r| <= ln2/2. */
-@inline function expPoly(r: v128): v128 {
-  let p = k(K_1P9875691500EM4);
-  p = fma(p, r, k(K_1P3981999507EM3));
-  p = fma(p, r, k(K_8P3334519073EM3));
-  p = fma(p, r, k(K_4P1665795894EM2));
-  p = fma(p, r, k(K_1P6666665459EM1));
-  return fma(p, r, k(K_5P0000001201EM1));
-}
-
-/**
- * e^x. x is clamped to [-104, 89] (results there are 0 and inf after
- * rounding); 2^n is applied as two factors so subnormal results and the
- * top of the range come out right. NaN propagates through min/max.
- */
-@inline export function vexp(x: v128): v128 {
-  const c = f32x4.pmax(f32x4.pmin(x, k(K_89)), k(K_M104)); // pmin/pmax keep NaN here and are one instruction
-  const t = fma(c, k(K_LOG2E), k(K_ROUND));
-  const n = f32x4.sub(t, k(K_ROUND));
-  const r = f32x4.sub(f32x4.sub(c, f32x4.mul(n, k(K_LN2_HI))), f32x4.mul(n, k(K_LN2_LO)));
-  const p = f32x4.add(fma(f32x4.mul(r, r), expPoly(r), r), k(K_1));
-  const ni = i32x4.sub(t, k(K_ROUND));
-  const half = i32x4.shr_s(ni, 1);
-  return f32x4.mul(f32x4.mul(p, pow2i(half)), pow2i(i32x4.sub(ni, half)));
-}
-
-const EXPM1_SMALL: f32 = 0.34657359; // ln2/2: below it the reduction is the identity
-
-/** e^x - 1: the polynomial directly near 0 (no cancellation), e^x - 1 elsewhere. */
-function vexpm1Body(x: v128): v128 {
-  const small = f32x4.mul(x, fma(x, expPoly(x), k(K_1))); // x (1 + x P) keeps -0
-  const big = f32x4.sub(vexp(x), k(K_1));
-  return pick(f32x4.lt(f32x4.abs(x), k(K_EXPM1_SMALL)), small, big);
-}
-
-/** 1 / (1 + e^-x); saturates to 0 and 1 without NaN. */
-@inline export function vsigmoid(x: v128): v128 {
-  return f32x4.div(k(K_1), f32x4.add(k(K_1), vexp(f32x4.neg(x))));
-}
-
-/** tanh: an odd polynomial below 0.625, 1 - 2 / (e^2|x| + 1) above, sign restored. */
-@inline export function vtanh(x: v128): v128 {
-  const a = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = k(K_M5P70498872745EM3);
-  p = fma(p, z, k(K_2P06390887954EM2));
-  p = fma(p, z, k(K_M5P37397155531EM2));
-  p = fma(p, z, k(K_1P33314422036EM1));
-  p = fma(p, z, k(K_M3P33332819422EM1));
-  const small = f32x4.mul(x, fma(p, z, k(K_1))); // keeps -0
-  const e = vexp(f32x4.add(a, a));
-  const big = f32x4.sub(k(K_1), f32x4.div(k(K_2), f32x4.add(e, k(K_1))));
-  const signed = v128.or(big, v128.and(x, k(K_I0x80000000)));
-  return pick(f32x4.lt(a, k(K_0P625)), small, signed);
 }
 
 // ---- log family --------------------------------------------------------------------
@@ -311,7 +207,6 @@ function vcosBody(x: v128): v128 {
 }
 
 // Out-of-line bodies behind inline exports: v128 functions are not exported as such.
-@inline export function vexpm1(x: v128): v128 { return vexpm1Body(x); }
 @inline export function vlog(x: v128): v128 { return vlogBody(x); }
 @inline export function vlog1p(x: v128): v128 { return vlog1pBody(x); }
 @inline export function vsin(x: v128): v128 { return vsinBody(x); }
