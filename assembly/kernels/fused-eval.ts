@@ -33,15 +33,20 @@ const TILE: i32 = 3;
 /** Per register: where this tile's values are, how to step through them, and the scalar value. */
 @unmanaged class Reg {
   ptr: usize;
-  base: usize;
+  base: usize; // Direct and Gather: the buffer; Tile: its slot
   mode: i32;
   dtype: i32;
   value: u32;
-  gather: i32;
+  slot: i32; // Gather and Tile: index of the scratch tile holding it
+  lastUse: i32; // Tile: the last instruction that reads it
 }
 const REG_BYTES: usize = 32;
 
-/** Tile length: what fits a ~24 KiB L1 budget across the materialised registers. */
+/**
+ * Tile length: what fits a ~24 KiB L1 budget across the scratch tiles. Tile
+ * registers share tiles by liveness, so a long program needs only a few and
+ * gets long tiles (fewer passes of per-instruction dispatch).
+ */
 const L1_BUDGET: i32 = 24 << 10;
 const TILE_MIN: i32 = 64;
 const TILE_MAX: i32 = 2048;
@@ -60,6 +65,7 @@ let tiles: usize = 0;
 let tile: i32 = 0;
 let numIn: i32 = 0;
 let numRegs: i32 = 0;
+let numSlots: i32 = 0;
 let program: usize = 0;
 let planStep: usize = 0;
 
@@ -73,13 +79,14 @@ let planStep: usize = 0;
 export function fusedTile(): i32 { return tile; }
 
 /** Scratch tile `i` of the `extra` ones fusedBegin reserved after the registers'. */
-export function fusedExtraSlot(i: i32): usize { return slot(numRegs + i); }
+export function fusedExtraSlot(i: i32): usize { return slot(numSlots + i); }
 
-/** Grows the module's register scratch; it is reused by every later run. */
+/** Grows the module's register scratch (keeping its contents); it is reused by every later run. */
 function scratchReserve(bytes: usize): bool {
   if (bytes <= scratchBytes) return true;
   const p = sf_alloc(bytes);
   if (!p) return false;
+  if (scratch) memory.copy(p, scratch, scratchBytes);
   sf_free(scratch);
   scratch = p;
   scratchBytes = bytes;
@@ -131,7 +138,6 @@ function inputSetup(plan: Plan, k: i32, total: i32, dims: usize, rank: i32): voi
     r.mode = DIRECT;
   } else {
     r.mode = GATHER;
-    r.ptr = slot(k);
     gatherSetup(plan, k, id, dims, rank);
   }
 }
@@ -232,6 +238,56 @@ function instructionSetup(i: i32): i32 {
   return execute(i, 1, r.ptr);
 }
 
+// ---- scratch tiles -----------------------------------------------------------------
+
+/** How many registers an instruction of `kind` reads (fields a, b, c in order). */
+@inline function operandCount(kind: i32): i32 {
+  if (kind == FusedKind.Const) return 0;
+  if (kind == FusedKind.Binary) return 2;
+  return kind == FusedKind.Select ? 3 : 1;
+}
+
+/**
+ * Gives each Gather input and Tile register (but the result, which goes to
+ * dst) a scratch tile, reusing the tile of a register once its last reader
+ * has run; an instruction never writes a tile one of its inputs is in (Cast
+ * changes element size, so in place is not safe for every kind). `busy` has
+ * room for one word per register. Returns the number of tiles.
+ */
+function slotsAssign(busy: usize): i32 {
+  for (let r = 0; r < numRegs; r++) reg(r).lastUse = -1;
+  for (let i = 0, n = numRegs - numIn; i < n; i++) {
+    if (reg(numIn + i).mode != TILE) continue;
+    for (let f = 0, m = operandCount(instr(i, 0)); f < m; f++) reg(instr(i, 3 + f)).lastUse = i;
+  }
+  let count = 0;
+  for (let k = 0; k < numIn; k++) {
+    if (reg(k).mode != GATHER) continue;
+    store<i32>(busy + (<usize>count << 2), i32.MAX_VALUE);
+    reg(k).slot = count++;
+  }
+  for (let i = 0, n = numRegs - numIn; i < n - 1; i++) {
+    const r = reg(numIn + i);
+    if (r.mode != TILE) continue;
+    let s = 0;
+    while (s < count && load<i32>(busy + (<usize>s << 2)) >= i) s++;
+    if (s == count) count++;
+    store<i32>(busy + (<usize>s << 2), r.lastUse);
+    r.slot = s;
+  }
+  return count;
+}
+
+/** Points registers at their tiles and Scalar ones at their own value, once scratch has its final place. */
+function regsPlace(): void {
+  for (let k = 0; k < numRegs; k++) {
+    const r = reg(k);
+    if (r.mode == SCALAR) r.ptr = changetype<usize>(r) + offsetof<Reg>('value');
+    else if (r.mode == GATHER) r.ptr = slot(r.slot);
+    else if (r.mode == TILE) r.base = slot(r.slot);
+  }
+}
+
 // ---- per run and per tile ---------------------------------------------------------------
 
 /**
@@ -245,17 +301,22 @@ export function fusedBegin(plan: Plan, step: usize, at: i32, dims: usize, rank: 
   const numInstr = stepAttr(step, at);
   numRegs = numIn + numInstr;
   program = step + 16 + (<usize>(numIn + stepNumOut(step) + at + 1) << 2);
-  tile = min(TILE_MAX, max(TILE_MIN, (L1_BUDGET / 4 / (numRegs + extra)) & ~15));
   const regBytes = (<usize>numRegs * REG_BYTES + 63) & ~63;
-  const bytes = regBytes + <usize>(numRegs + extra) * <usize>tile * 4;
-  if (!scratchReserve(bytes)) return fail(Status.OutOfMemory, <i32>min(bytes, 0x7FFFFFFF));
+  if (!scratchReserve(regBytes + (<usize>numRegs << 2))) return fail(Status.OutOfMemory, <i32>min(regBytes, 0x7FFFFFFF));
   regs = scratch;
-  tiles = scratch + regBytes;
   for (let k = 0; k < numIn; k++) inputSetup(plan, k, total, dims, rank);
   for (let i = 0; i < numInstr; i++) {
     const status = instructionSetup(i);
     if (status != Status.Ok) return status;
   }
+  numSlots = slotsAssign(scratch + regBytes);
+  const count = numSlots + extra;
+  tile = min(TILE_MAX, max(TILE_MIN, (L1_BUDGET / 4 / max(1, count)) & ~15));
+  const bytes = regBytes + <usize>count * <usize>tile * 4;
+  if (!scratchReserve(bytes)) return fail(Status.OutOfMemory, <i32>min(bytes, 0x7FFFFFFF));
+  regs = scratch;
+  tiles = scratch + regBytes;
+  regsPlace();
   return Status.Ok;
 }
 
@@ -270,7 +331,7 @@ export function fusedEval(t0: i32, len: i32, dst: usize): i32 {
   for (let i = 0, n = numRegs - numIn; i < n; i++) {
     const r = reg(numIn + i);
     if (r.mode != TILE) continue;
-    r.ptr = numIn + i == last ? dst : slot(numIn + i);
+    r.ptr = numIn + i == last ? dst : r.base;
     const status = execute(i, len, r.ptr);
     if (status != Status.Ok) return status;
   }
