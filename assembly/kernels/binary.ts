@@ -25,12 +25,16 @@ import {
   const op = changetype<Op>(0);
   let i = 0;
   if (vectorizable<T, U, Op>()) {
-    for (; i + 8 <= n; i += 8) { // two vectors per iteration halve the loop overhead
+    for (; i + 16 <= n; i += 16) { // four vectors per iteration: the loop overhead is a quarter
       const at = <usize>i << 2;
-      const lo = op.v(v128.load(a + at), v128.load(b + at));
-      const hi = op.v(v128.load(a + at, 16), v128.load(b + at, 16));
-      v128.store(y + at, lo);
-      v128.store(y + at, hi, 16);
+      const v0 = op.v(v128.load(a + at), v128.load(b + at));
+      const v1 = op.v(v128.load(a + at, 16), v128.load(b + at, 16));
+      const v2 = op.v(v128.load(a + at, 32), v128.load(b + at, 32));
+      const v3 = op.v(v128.load(a + at, 48), v128.load(b + at, 48));
+      v128.store(y + at, v0);
+      v128.store(y + at, v1, 16);
+      v128.store(y + at, v2, 32);
+      v128.store(y + at, v3, 48);
     }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
@@ -49,12 +53,16 @@ import {
   let i = 0;
   if (vectorizable<T, U, Op>()) {
     const vs = v128.splat<T>(s);
-    for (; i + 8 <= n; i += 8) {
+    for (; i + 16 <= n; i += 16) {
       const at = <usize>i << 2;
-      const lo = op.v(v128.load(a + at), vs);
-      const hi = op.v(v128.load(a + at, 16), vs);
-      v128.store(y + at, lo);
-      v128.store(y + at, hi, 16);
+      const v0 = op.v(v128.load(a + at), vs);
+      const v1 = op.v(v128.load(a + at, 16), vs);
+      const v2 = op.v(v128.load(a + at, 32), vs);
+      const v3 = op.v(v128.load(a + at, 48), vs);
+      v128.store(y + at, v0);
+      v128.store(y + at, v1, 16);
+      v128.store(y + at, v2, 32);
+      v128.store(y + at, v3, 48);
     }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
@@ -70,12 +78,16 @@ import {
   let i = 0;
   if (vectorizable<T, U, Op>()) {
     const vs = v128.splat<T>(s);
-    for (; i + 8 <= n; i += 8) {
+    for (; i + 16 <= n; i += 16) {
       const at = <usize>i << 2;
-      const lo = op.v(vs, v128.load(b + at));
-      const hi = op.v(vs, v128.load(b + at, 16));
-      v128.store(y + at, lo);
-      v128.store(y + at, hi, 16);
+      const v0 = op.v(vs, v128.load(b + at));
+      const v1 = op.v(vs, v128.load(b + at, 16));
+      const v2 = op.v(vs, v128.load(b + at, 32));
+      const v3 = op.v(vs, v128.load(b + at, 48));
+      v128.store(y + at, v0);
+      v128.store(y + at, v1, 16);
+      v128.store(y + at, v2, 32);
+      v128.store(y + at, v3, 48);
     }
     for (; i + 4 <= n; i += 4) {
       const at = <usize>i << 2;
