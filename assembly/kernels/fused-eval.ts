@@ -12,9 +12,10 @@
 //           computed once per run and read with stride 0
 //   Gather  a broadcast input copied into its tile by runs
 //   Tile    an instruction's result, recomputed per tile
+//   Folded  a Mul by a scalar computed inside its only reader (fused-muladd.ts)
 // The state is module-global: the module is single-threaded and one step
 // finishes before the next starts.
-import { DTypeCode, FUSED_INSTR_WORDS, FusedKind, MAX_RANK, Status } from '../generated/plan_format';
+import { BinaryOp, DTypeCode, FUSED_INSTR_WORDS, FusedKind, MAX_RANK, Status } from '../generated/plan_format';
 import { sf_alloc, sf_free } from '../allocator';
 import { fail } from '../status';
 import {
@@ -23,12 +24,14 @@ import {
 } from '../plan';
 import { binaryCheck, binaryRows } from './binary';
 import { castApply, selectRow } from './elementwise';
+import { mulAddRows } from './fused-muladd';
 import { unaryApply } from './unary';
 
 const DIRECT: i32 = 0;
 const SCALAR: i32 = 1;
 const GATHER: i32 = 2;
 const TILE: i32 = 3;
+const FOLDED: i32 = 4;
 
 /** Per register: where this tile's values are, how to step through them, and the scalar value. */
 @unmanaged class Reg {
@@ -39,17 +42,22 @@ const TILE: i32 = 3;
   value: u32;
   slot: i32; // Gather and Tile: index of the scratch tile holding it
   lastUse: i32; // Tile: the last instruction that reads it
+  uses: i32; // how many Tile instructions read it
+  mulOf: i32; // Tile Add or Sub: the Folded Mul register it computes too, else -1
 }
-const REG_BYTES: usize = 32;
+const REG_BYTES: usize = 48;
 
 /**
- * Tile length: what fits a ~24 KiB L1 budget across the scratch tiles. Tile
- * registers share tiles by liveness, so a long program needs only a few and
- * gets long tiles (fewer passes of per-instruction dispatch).
+ * Tile length: what fits a ~24 KiB L1 budget across the scratch tiles, at
+ * most 512 elements. Tile registers share tiles by liveness, so most programs
+ * need only a few and get the cap. The cap is short because the hardware
+ * prefetcher runs a few KiB ahead of a stream: with 2 KiB tiles an input's
+ * next lines arrive while a transcendental pass computes (fused_chain at 4M
+ * elements: ~11.8 ms with 2048-element tiles, ~10.5 ms with 512).
  */
 const L1_BUDGET: i32 = 24 << 10;
 const TILE_MIN: i32 = 64;
-const TILE_MAX: i32 = 2048;
+const TILE_MAX: i32 = 512;
 
 /** Collapsed dims and element strides of each Gather input (at most 64 inputs). */
 const MAX_INPUTS: i32 = 64;
@@ -197,6 +205,10 @@ function gatherCarry(k: i32, rank: i32, offset: i32): i32 {
 
 /** Runs instruction i over n elements into dst; a Status (int32 division and power). */
 function execute(i: i32, n: i32, dst: usize): i32 {
+  if (reg(numIn + i).mulOf >= 0) {
+    mulAddExecute(i, reg(numIn + i).mulOf, n, dst);
+    return Status.Ok;
+  }
   const kind = instr(i, 0);
   const op = instr(i, 1);
   const a = instr(i, 3);
@@ -238,6 +250,45 @@ function instructionSetup(i: i32): i32 {
   return execute(i, 1, r.ptr);
 }
 
+// ---- multiply-add folding ----------------------------------------------------------
+
+@inline function isF32Binary(i: i32, op: i32): bool {
+  return instr(i, 0) == FusedKind.Binary && instr(i, 1) == op && instr(i, 2) == DTypeCode.float32;
+}
+
+/** Register r is a Tile float32 Mul of a register by a scalar, read by one instruction. */
+function foldableMul(r: i32): bool {
+  if (r < numIn || reg(r).mode != TILE || reg(r).uses != 1 || !isF32Binary(r - numIn, BinaryOp.Mul)) return false;
+  return (stride(instr(r - numIn, 3)) == 0) != (stride(instr(r - numIn, 4)) == 0);
+}
+
+/** Marks each Tile Add or Sub with a foldable Mul operand to compute it (mulOf), the Mul as Folded. */
+function mulAddsFold(): void {
+  const n = numRegs - numIn;
+  for (let r = 0; r < numRegs; r++) { reg(r).uses = 0; reg(r).mulOf = -1; }
+  for (let i = 0; i < n; i++) {
+    if (reg(numIn + i).mode != TILE) continue;
+    for (let f = 0, m = operandCount(instr(i, 0)); f < m; f++) reg(instr(i, 3 + f)).uses++;
+  }
+  for (let i = 0; i < n; i++) {
+    if (reg(numIn + i).mode != TILE || !(isF32Binary(i, BinaryOp.Add) || isF32Binary(i, BinaryOp.Sub))) continue;
+    const m = foldableMul(instr(i, 3)) ? instr(i, 3) : foldableMul(instr(i, 4)) ? instr(i, 4) : -1;
+    if (m < 0) continue;
+    reg(numIn + i).mulOf = m;
+    reg(m).mode = FOLDED;
+  }
+}
+
+/** Runs Add/Sub instruction i with its Folded Mul register m over n elements into dst. */
+function mulAddExecute(i: i32, m: i32, n: i32, dst: usize): void {
+  const scalarFirst = stride(instr(m - numIn, 3)) == 0;
+  const x = reg(instr(m - numIn, scalarFirst ? 4 : 3)).ptr;
+  const c = load<f32>(reg(instr(m - numIn, scalarFirst ? 3 : 4)).ptr);
+  const left = instr(i, 3) == m;
+  const b = instr(i, left ? 4 : 3);
+  mulAddRows(instr(i, 1), left, x, c, reg(b).ptr, stride(b), dst, n);
+}
+
 // ---- scratch tiles -----------------------------------------------------------------
 
 /** How many registers an instruction of `kind` reads (fields a, b, c in order). */
@@ -258,7 +309,14 @@ function slotsAssign(busy: usize): i32 {
   for (let r = 0; r < numRegs; r++) reg(r).lastUse = -1;
   for (let i = 0, n = numRegs - numIn; i < n; i++) {
     if (reg(numIn + i).mode != TILE) continue;
-    for (let f = 0, m = operandCount(instr(i, 0)); f < m; f++) reg(instr(i, 3 + f)).lastUse = i;
+    for (let f = 0, m = operandCount(instr(i, 0)); f < m; f++) {
+      const r = instr(i, 3 + f);
+      reg(r).lastUse = i;
+      if (reg(r).mode == FOLDED) { // its operands are read here instead
+        reg(instr(r - numIn, 3)).lastUse = i;
+        reg(instr(r - numIn, 4)).lastUse = i;
+      }
+    }
   }
   let count = 0;
   for (let k = 0; k < numIn; k++) {
@@ -309,6 +367,7 @@ export function fusedBegin(plan: Plan, step: usize, at: i32, dims: usize, rank: 
     const status = instructionSetup(i);
     if (status != Status.Ok) return status;
   }
+  mulAddsFold();
   numSlots = slotsAssign(scratch + regBytes);
   const count = numSlots + extra;
   tile = min(TILE_MAX, max(TILE_MIN, (L1_BUDGET / 4 / max(1, count)) & ~15));
