@@ -3,7 +3,7 @@
 // inputs once and keeps intermediates in L1. Each instruction runs the same
 // row functions as the Unary / Binary / Select / Cast kernels.
 //
-//   fusedBegin(plan, step, programAttr, dims, rank, total, 0); // per run
+//   fusedBegin(plan, step, programAttr, dims, rank, total, 0, true); // per run
 //   for (let t = 0; t < total; t += fusedTile()) fusedEval(t, min(tile, total - t), dst);
 //
 // Registers by how they are read:
@@ -49,15 +49,18 @@ const REG_BYTES: usize = 48;
 
 /**
  * Tile length: what fits a ~24 KiB L1 budget across the scratch tiles, at
- * most 512 elements. Tile registers share tiles by liveness, so most programs
- * need only a few and get the cap. The cap is short because the hardware
- * prefetcher runs a few KiB ahead of a stream: with 2 KiB tiles an input's
- * next lines arrive while a transcendental pass computes (fused_chain at 4M
- * elements: ~11.8 ms with 2048-element tiles, ~10.5 ms with 512).
+ * most TILE_MAX. Tile registers share tiles by liveness, so most programs need
+ * only a few and get the cap. A Fused step, which streams its inputs once,
+ * caps at TILE_STREAM: the hardware prefetcher runs a few KiB ahead of a
+ * stream, so with 2 KiB tiles an input's next lines arrive while a
+ * transcendental pass computes (fused_chain at 4M elements: ~11.8 ms with
+ * 2048-element tiles, ~10.5 ms with 512). Reductions keep long tiles: their
+ * column chunks are tile-wide.
  */
 const L1_BUDGET: i32 = 24 << 10;
 const TILE_MIN: i32 = 64;
-const TILE_MAX: i32 = 512;
+const TILE_MAX: i32 = 2048;
+const TILE_STREAM: i32 = 512;
 
 /** Collapsed dims and element strides of each Gather input (at most 64 inputs). */
 const MAX_INPUTS: i32 = 64;
@@ -351,9 +354,10 @@ function regsPlace(): void {
 /**
  * Prepares a run of the program at attr `at` of `step` over the virtual shape
  * `dims` (rank dims, total elements > 0), with `extra` spare tiles for the
- * caller. Returns a Status: OutOfMemory, or an error of a scalar instruction.
+ * caller; `streaming` (a Fused step) caps tiles at TILE_STREAM. Returns a
+ * Status: OutOfMemory, or an error of a scalar instruction.
  */
-export function fusedBegin(plan: Plan, step: usize, at: i32, dims: usize, rank: i32, total: i32, extra: i32): i32 {
+export function fusedBegin(plan: Plan, step: usize, at: i32, dims: usize, rank: i32, total: i32, extra: i32, streaming: bool): i32 {
   planStep = step;
   numIn = stepNumIn(step);
   const numInstr = stepAttr(step, at);
@@ -370,7 +374,7 @@ export function fusedBegin(plan: Plan, step: usize, at: i32, dims: usize, rank: 
   mulAddsFold();
   numSlots = slotsAssign(scratch + regBytes);
   const count = numSlots + extra;
-  tile = min(TILE_MAX, max(TILE_MIN, (L1_BUDGET / 4 / max(1, count)) & ~15));
+  tile = min(streaming ? TILE_STREAM : TILE_MAX, max(TILE_MIN, (L1_BUDGET / 4 / max(1, count)) & ~15));
   const bytes = regBytes + <usize>count * <usize>tile * 4;
   if (!scratchReserve(bytes)) return fail(Status.OutOfMemory, <i32>min(bytes, 0x7FFFFFFF));
   regs = scratch;

@@ -21,7 +21,7 @@ export function fusedKernel(plan: Plan, step: usize): i32 {
   if (total == 0) return Status.Ok;
   const size = recDType(rec) == DTypeCode.bool ? 1 : 4;
   const y = bufferPointer(plan, stepOut(step, 0));
-  let status = fusedBegin(plan, step, 0, rec + (<usize>BufferField.Dims << 2), recRank(rec), total, 0);
+  let status = fusedBegin(plan, step, 0, rec + (<usize>BufferField.Dims << 2), recRank(rec), total, 0, true);
   const tile = fusedTile();
   for (let t = 0; t < total && status == Status.Ok; t += tile) {
     status = fusedEval(t, min(tile, total - t), y + <usize>t * size);
@@ -149,7 +149,7 @@ export function fusedReduceKernel(plan: Plan, step: usize): i32 {
   if (outer == 0 || inner == 0) return Status.Ok;
   if (n > 0) {
     const dims = step + 16 + (<usize>(stepNumIn(step) + stepNumOut(step) + 2) << 2); // attr 2
-    const status = fusedBegin(plan, step, 4 + rank, dims, rank, outer * n * inner, 3);
+    const status = fusedBegin(plan, step, 4 + rank, dims, rank, outer * n * inner, 3, false);
     if (status != Status.Ok) return status;
   }
   const dtype = recDType(rec);
