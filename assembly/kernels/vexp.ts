@@ -29,7 +29,7 @@ const TABLE = memory.data<u32>([
   0xC2D00000, 0xC2D00000, 0xC2D00000, 0xC2D00000,
   0xC1900000, 0xC1900000, 0xC1900000, 0xC1900000,
   0xC1180000, 0xC1180000, 0xC1180000, 0xC1180000,
-  0x1F800000, 0x1F800000, 0x1F800000, 0x1F800000,
+  0x5F800000, 0x5F800000, 0x5F800000, 0x5F800000,
   0x80000000, 0x80000000, 0x80000000, 0x80000000,
   0x0000007F, 0x0000007F, 0x0000007F, 0x0000007F,
   0x00000000, 0x00000000, 0x00000000, 0x00000000,
@@ -51,7 +51,7 @@ const EXP_HI: i32 = 13; // 89: e^89 overflows
 const EXP_LO: i32 = 14; // -104: e^-104 rounds to 0
 const EXPM1_LO: i32 = 15; // -18: e^-18 - 1 rounds to -1
 const TANH_LO: i32 = 16; // -9.5: tanh(9.02) rounds to 1
-const TWO_M64: i32 = 17; // 2^-64
+const TWO_64: i32 = 17; // 2^64
 const SIGN: i32 = 18; // sign bit
 const I127: i32 = 19; // i32 127: exponent bias
 const ZERO: i32 = 20; // 0
@@ -145,17 +145,17 @@ function vexpm1Body(x: v128): v128 {
 /**
  * 1 / (1 + e^-x) from e = e^-|x| in (0, 1]: 1 / (1 + e) for x >= 0 and
  * e / (1 + e) below, so neither side overflows and the tail below -87 comes
- * out subnormal, not 0. e is built as (e * 2^64) * 2^-64, which keeps 2^n
- * normal down to n = -150 at the cost of one multiplication. The numerator is
- * max(e, 1 if x's sign bit is clear else 0): cheaper than a select.
+ * out subnormal, not 0. Both are computed scaled by 2^64, as B / (2^64 + B)
+ * and 2^64 / (2^64 + B) with B = e 2^64: 2^(n + 64) stays normal down to
+ * n = -150, and a subnormal result is rounded once, by the division. The
+ * numerator is max(B, 2^64 if x's sign bit is clear else 0): cheaper than a select.
  */
 @inline export function vsigmoid(x: v128): v128 {
   const c = f32x4.pmax(v128.or(x, k(SIGN)), k(EXP_LO)); // -|x|, NaN kept
   const t = roundLog2(c, ROUND_SIG);
   const big = f32x4.mul(pow2FromRound(t), f32x4.add(expm1Poly(reduce(c, t, ROUND_SIG)), k(ONE)));
-  const e = f32x4.mul(big, k(TWO_M64));
-  const num = f32x4.pmax(e, v128.andnot(k(ONE), i32x4.shr_s(x, 31)));
-  return f32x4.div(num, f32x4.add(k(ONE), e));
+  const num = f32x4.pmax(big, v128.andnot(k(TWO_64), i32x4.shr_s(x, 31)));
+  return f32x4.div(num, f32x4.add(k(TWO_64), big));
 }
 
 // An out-of-line body behind an inline export: v128 functions are not exported as such.
