@@ -8,7 +8,7 @@
 // scalar tails agree bit for bit; see docs/kernels.md for the error bounds.
 //
 //   const y = vtanh(v128.load(p)); // four tanhf at once
-import { fma, pick } from './vmath';
+import { pick } from './vmath';
 
 /** Splatted constants, loaded where used (cheaper in V8 than v128.const; see vmath.ts). */
 const TABLE = memory.data<u32>([
@@ -60,13 +60,24 @@ const ZERO: i32 = 20; // 0
 
 // ---- the shared core ---------------------------------------------------------------
 
+/**
+ * a * b + c. The relaxed-SIMD module (built with `--enable relaxed-simd`)
+ * uses f32x4.relaxed_madd, one fused instruction where the CPU has FMA; the
+ * error bounds hold either way, and within one module every element takes
+ * the same instruction, so results still do not depend on position.
+ */
+@inline function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** t = x log2(e) + round, so t - round = n = round(x / ln2); round is one of the ROUND_* constants. */
 @inline function roundLog2(x: v128, round: i32): v128 { return fma(x, k(LOG2E), k(round)); }
 
 /** r = x - n ln2 in two steps (Cody-Waite), n read back from t. */
 @inline function reduce(x: v128, t: v128, round: i32): v128 {
-  const n = f32x4.sub(t, k(round));
-  return f32x4.sub(f32x4.sub(x, f32x4.mul(n, k(LN2_HI))), f32x4.mul(n, k(LN2_LO)));
+  const n = f32x4.sub(k(round), t); // -n
+  return fma(n, k(LN2_LO), fma(n, k(LN2_HI), x));
 }
 
 /**
