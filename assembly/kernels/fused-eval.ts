@@ -235,6 +235,7 @@ function execute(i: i32, n: i32, dst: usize): i32 {
 function instructionSetup(i: i32): i32 {
   const r = reg(numIn + i);
   const kind = instr(i, 0);
+  r.mulOf = -1; // before execute() below: scratch still holds the last program's folds
   r.dtype = instr(i, 2);
   r.ptr = changetype<usize>(r) + offsetof<Reg>('value');
   if (kind == FusedKind.Const) {
