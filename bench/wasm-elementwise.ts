@@ -1,7 +1,7 @@
 /**
  * Times the wasm elementwise family: the fused_chain benchmark
  * (y = tanh(x*1.5+0.5)*sigmoid(x) - 0.25*x over float32[4194304] as ONE Fused
- * step) and plain Unary exp/tanh throughput. Medians of many runs.
+ * step) and plain Unary exp/tanh/sigmoid throughput. Medians of many runs.
  *
  *   npx esbuild bench/wasm-elementwise.ts --bundle --platform=node --format=esm \
  *     --outfile=build/bench-elementwise.mjs && node build/bench-elementwise.mjs
@@ -65,6 +65,9 @@ function time(label: string, kernel: number, attrs: number[], runs = Number(proc
   console.log(`${label.padEnd(26)} step ${step.toFixed(2)} ms  ${(N / step / 1e3).toFixed(0)} Melem/s   (run incl. copies ${one.toFixed(2)} ms)`);
 }
 
+// which module ran: the relaxed-SIMD one fuses multiply-adds in the transcendentals
+// (Node 20 runs it with --experimental-wasm-relaxed-simd; Node 22+ by default)
+console.log(`wasm module: ${loadWasmBackend().variant}`);
 time('copy (bandwidth baseline)', Kernel.Copy, []);
 time('fused_chain', Kernel.Fused, [chain.length, ...chain.flat()]);
 time('unary exp', Kernel.Unary, [UnaryOp.Exp]);
