@@ -32,7 +32,7 @@ const TABLE = memory.data<u32>([
   0x5F800000, 0x5F800000, 0x5F800000, 0x5F800000,
   0x80000000, 0x80000000, 0x80000000, 0x80000000,
   0x0000007F, 0x0000007F, 0x0000007F, 0x0000007F,
-  0x00000000, 0x00000000, 0x00000000, 0x00000000,
+  0x33000000, 0x33000000, 0x33000000, 0x33000000,
 ], 16);
 const Q6: i32 = 0; // q(r) = r + r^2 (Q2 + Q3 r + ... + Q6 r^4)
 const Q5: i32 = 1; // 0.008366254158318043
@@ -54,7 +54,7 @@ const TANH_LO: i32 = 16; // -9.5: tanh(9.02) rounds to 1
 const TWO_64: i32 = 17; // 2^64
 const SIGN: i32 = 18; // sign bit
 const I127: i32 = 19; // i32 127: exponent bias
-const ZERO: i32 = 20; // 0
+const EXPM1_TINY: i32 = 20; // 2^-25: below it expm1(x) rounds to x
 
 @inline function k(i: i32): v128 { return v128.load(TABLE + (<usize>i << 4)); }
 
@@ -124,13 +124,17 @@ const ZERO: i32 = 20; // 0
   return f32x4.mul(pow2FromRound(t), expm1Poly(reduce(c, t, ROUND_HALF)));
 }
 
-/** e^x - 1; below -18 it is -1, above 89 inf. The select keeps expm1(-0) = -0. */
+/**
+ * e^x - 1; below -18 it is -1, above 89 inf. Below 2^-25 in magnitude it is x
+ * itself (x^2/2 is under half an ulp), which the select returns directly:
+ * halving q would round away the last bit of a subnormal x, and its sign with it.
+ */
 function vexpm1Body(x: v128): v128 {
   const c = f32x4.pmax(f32x4.pmin(x, k(EXP_HI)), k(EXPM1_LO));
   const t = roundLog2(c, ROUND_HALF);
   const s = pow2FromRound(t);
   const h = f32x4.add(halfScaledPoly(c, t), f32x4.sub(s, k(HALF)));
-  return pick(f32x4.eq(x, k(ZERO)), x, f32x4.add(h, h));
+  return pick(f32x4.lt(f32x4.abs(x), k(EXPM1_TINY)), x, f32x4.add(h, h));
 }
 
 /**
