@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/kernels.h"
+#include "page_advice.h"
 
 namespace sf {
 
@@ -162,7 +163,9 @@ RunResult Session::run_in_place(int32_t id, const ByteView* external, size_t n_e
   }
   for (size_t i = 0; i < n_outputs; ++i) {
     const BufferDesc& b = fetch_buffer(i);
-    if (outputs[i].data != nullptr && loaded.fetch_direct[i]) external_.push_back(ExternalRange{b.byte_offset, b.bytes, outputs[i].data});
+    if (outputs[i].data == nullptr || !loaded.fetch_direct[i]) continue;
+    advise_huge_pages_if_fresh(outputs[i].data, static_cast<size_t>(b.bytes));
+    external_.push_back(ExternalRange{b.byte_offset, b.bytes, outputs[i].data});
   }
   struct Reset {  // the caller's memory is only borrowed for this run
     std::vector<ExternalRange>& list;
