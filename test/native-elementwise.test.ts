@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { BinaryOp, DTypeCode, FusedKind, Kernel, ReduceOp, Status, UnaryOp, type KernelId } from '../src/compiler/plan-format.js';
 import { DType, bool, float32, int32 } from '../src/graph/dtypes.js';
 import { isRunFailure } from '../src/runtime/backend.js';
-import { encoded, expectCode, f32, f32bits, i32, program, reduceAxes, softmaxRows, type PlanSpec } from './plan-helpers.js';
+import { encoded, expectCode, f32, f32bits, i32, mulAddFoldCases, program, reduceAxes, softmaxRows, type PlanSpec } from './plan-helpers.js';
 import { backend, fetchAll, fetchWith, runPlan } from './native-helpers.js';
 
 describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () => {
@@ -154,6 +154,26 @@ describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () =
       return !(Math.abs(g - w) <= 1e-6 * Math.abs(w) + 1e-30);
     });
     expect(off).toBe(-1);
+  });
+
+  describe('multiply-add folding (a Mul by a scalar run inside its one Add or Sub reader)', () => {
+    const { n, x, y, k, constant, mul, add, cases } = mulAddFoldCases();
+    const fr = Math.fround;
+    const run = (instrs: number[][]) => new Float32Array(fetchAll(
+      fusedSpec([[float32, [n]], [float32, [n]]], [float32, [n]], program(constant, ...instrs)), [x, y])[0]);
+    it.each(cases)('%s gives the bits of the two instructions', (_name, instrs, want) => {
+      const got = run(instrs);
+      const wanted = Float32Array.from(x, (a, i) => want(a, y[i]));
+      expect(got.findIndex((v, i) => !Object.is(v, wanted[i]))).toBe(-1);
+    });
+
+    it('keeps the product\'s operand alive past instructions between the Mul and its reader', () => {
+      // register 3 = -x feeds the folded Mul (4); the tanh (5) between them would otherwise take its tile
+      const got = run([[U, UnaryOp.Neg, F, 0, 0, 0], mul(3, 2), [U, UnaryOp.Tanh, F, 1, 0, 0], add(4, 5)]);
+      const tanhY = new Float32Array(fetchAll(unarySpec(UnaryOp.Tanh, n), [y])[0]);
+      const wanted = Float32Array.from(x, (a, i) => fr(fr(-a * k) + tanhY[i]));
+      expect(got.findIndex((v, i) => !Object.is(v, wanted[i]))).toBe(-1);
+    });
   });
 
   it('FusedReduce sums long rows accurately, with broadcast inputs, int32 and empty axes', () => {

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { encodePlan, alignUp } from '../src/compiler/encode.js';
 import { byteSize, type PlanIR, type PlanBuffer, type PlanVariable } from '../src/compiler/plan.js';
-import type { KernelId } from '../src/compiler/plan-format.js';
+import { BinaryOp, DTypeCode, FusedKind, type KernelId } from '../src/compiler/plan-format.js';
 import type { DType, TypedArray } from '../src/graph/dtypes.js';
 import {
   isRunFailure, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
@@ -169,4 +169,37 @@ export function shuffledOrder(n: number, key: number[], r: number, philox: (coun
     [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
+}
+
+// ---- Fused multiply-add folding --------------------------------------------------------
+
+/**
+ * What both backends check bit for bit: a Fused program over inputs x and y
+ * (registers 0 and 1) with the constant 0.3 (register 2), a product (3) and a
+ * result (4), against the two instructions' float32 arithmetic. The first six
+ * fold the Mul into its Add or Sub; the last two must not fold.
+ */
+export function mulAddFoldCases() {
+  const n = 1000 + 7;
+  const fr = Math.fround;
+  const specials = [NaN, Infinity, -Infinity, -0, 0, 3e38, -3e38, 1e-45];
+  const x = Float32Array.from({ length: n }, (_, i) => (i < specials.length ? specials[i] : fr(Math.cos(i * 0.9) * 50)));
+  const y = Float32Array.from({ length: n }, (_, i) => (i >= n - specials.length ? specials[n - 1 - i] : fr(Math.sin(i * 1.3) * 7)));
+  const F = DTypeCode.float32;
+  const constant = [FusedKind.Const, 0, F, f32bits(0.3)];
+  const mul = (a: number, b: number) => [FusedKind.Binary, BinaryOp.Mul, F, a, b];
+  const add = (a: number, b: number) => [FusedKind.Binary, BinaryOp.Add, F, a, b];
+  const sub = (a: number, b: number) => [FusedKind.Binary, BinaryOp.Sub, F, a, b];
+  const k = fr(0.3);
+  const cases: [string, number[][], (x: number, y: number) => number][] = [
+    ['x*c + y', [mul(0, 2), add(3, 1)], (a, b) => fr(fr(a * k) + b)],
+    ['y + c*x', [mul(2, 0), add(1, 3)], (a, b) => fr(b + fr(a * k))],
+    ['x*c - y', [mul(0, 2), sub(3, 1)], (a, b) => fr(fr(a * k) - b)],
+    ['y - c*x', [mul(2, 0), sub(1, 3)], (a, b) => fr(b - fr(a * k))],
+    ['x*c - c (both scalar-sided)', [mul(0, 2), sub(3, 2)], (a) => fr(fr(a * k) - k)],
+    ['c - x*c', [mul(0, 2), sub(2, 3)], (a) => fr(k - fr(a * k))],
+    ['x*c + x*c (product read twice: not folded)', [mul(0, 2), add(3, 3)], (a) => fr(fr(a * k) + fr(a * k))],
+    ['x*y + y (no scalar factor: not folded)', [mul(0, 1), add(3, 1)], (a, b) => fr(fr(a * b) + b)],
+  ];
+  return { n, x, y, k, constant, mul, add, cases };
 }

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { BinaryOp, FusedKind, Kernel, UnaryOp } from '../src/compiler/plan-format.js';
 import { float32, int32 } from '../src/graph/dtypes.js';
-import { build, f32bits, program, run } from './plan-helpers.js';
+import { build, f32bits, mulAddFoldCases, program, run } from './plan-helpers.js';
 import { backend, compute } from './wasm-helpers.js';
 
 const F = float32.code;
@@ -119,35 +119,16 @@ describe('wasm backend: every element computed the same way wherever it sits', (
 });
 
 describe('wasm backend: Fused multiply-add folding', () => {
-  const n = 1000 + 7;
-  const specials = [NaN, Infinity, -Infinity, -0, 0, 3e38, -3e38, 1e-45];
-  const x = Float32Array.from({ length: n }, (_, i) => (i < specials.length ? specials[i] : fr(Math.cos(i * 0.9) * 50)));
-  const y = Float32Array.from({ length: n }, (_, i) => (i >= n - specials.length ? specials[n - 1 - i] : fr(Math.sin(i * 1.3) * 7)));
-  const c = f32bits(0.3);
-  const mul = (a: number, b: number) => [FusedKind.Binary, BinaryOp.Mul, F, a, b];
-  const add = (a: number, b: number) => [FusedKind.Binary, BinaryOp.Add, F, a, b];
-  const sub = (a: number, b: number) => [FusedKind.Binary, BinaryOp.Sub, F, a, b];
-  const k = fr(0.3);
-  // registers: 0 x, 1 y, 2 the constant 0.3, 3 the product, 4 the result
-  const cases: [string, number[][], (x: number, y: number) => number][] = [
-    ['x*c + y', [mul(0, 2), add(3, 1)], (a, b) => fr(fr(a * k) + b)],
-    ['y + c*x', [mul(2, 0), add(1, 3)], (a, b) => fr(b + fr(a * k))],
-    ['x*c - y', [mul(0, 2), sub(3, 1)], (a, b) => fr(fr(a * k) - b)],
-    ['y - c*x', [mul(2, 0), sub(1, 3)], (a, b) => fr(b - fr(a * k))],
-    ['x*c - c (both scalar-sided)', [mul(0, 2), sub(3, 2)], (a) => fr(fr(a * k) - k)],
-    ['c - x*c', [mul(0, 2), sub(2, 3)], (a) => fr(k - fr(a * k))],
-    ['x*c + x*c (product read twice: not folded)', [mul(0, 2), add(3, 3)], (a) => fr(fr(a * k) + fr(a * k))],
-    ['x*y + y (no scalar factor: not folded)', [mul(0, 1), add(3, 1)], (a, b) => fr(fr(a * b) + b)],
-  ];
+  const { x, y, constant, mul, add, cases } = mulAddFoldCases();
   it.each(cases)('%s gives the bits of the two instructions', (_, instrs, want) => {
-    const got = fused([[FusedKind.Const, 0, F, c], ...instrs], [x, y]);
+    const got = fused([constant, ...instrs], [x, y]);
     expect(Array.from(got)).toEqual(Array.from(x, (a, i) => want(a, y[i])));
   });
 
   it('forgets a fold when the next program computes the same register once, as a scalar', () => {
-    fused([[FusedKind.Const, 0, F, c], mul(0, 2), add(3, 1)], [x, y]); // register 4 folds register 3
+    fused([constant, mul(0, 2), add(3, 1)], [x, y]); // register 4 folds register 3
     const one = (v: number) => new Float32Array([v]);
-    expect(Array.from(fused([[FusedKind.Const, 0, F, c], mul(0, 2), add(1, 1)], [one(2), one(5)]))).toEqual([10]);
+    expect(Array.from(fused([constant, mul(0, 2), add(1, 1)], [one(2), one(5)]))).toEqual([10]);
   });
 
   it('leaves int32 multiply-adds to the plain instructions', () => {

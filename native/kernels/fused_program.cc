@@ -10,7 +10,8 @@
 namespace sf {
 namespace {
 
-enum RegMode : int32_t { Unused, Constant, Full, Gather, Tile };
+// Folded: a Mul computed inside the one Add or Sub that reads it (fold_mul_adds).
+enum RegMode : int32_t { Unused, Constant, Full, Gather, Tile, Folded };
 
 // Slots are a tile plus 192 bytes apart, so a row reading one slot and writing
 // another does not hit addresses 4 KiB apart (false store-to-load dependencies).
@@ -105,6 +106,8 @@ struct FusedProgram::Reg {
   int32_t mode = Unused;
   int32_t slot = -1;
   int32_t last_use = -1;           // the last instruction reading it; -1: none
+  int32_t uses = 0;                // how many operand fields read it
+  int32_t folded_mul = -1;         // an Add or Sub's Folded Mul operand register
   const uint8_t* data = nullptr;  // Full and Gather inputs
   alignas(4) uint8_t value[4] = {};  // Constant registers
 };
@@ -145,6 +148,37 @@ int32_t FusedProgram::result_dtype() const {
   return n_instr_ > 0 ? instr(n_instr_ - 1).dtype : call_.in[n_in_ - 1].desc->dtype;
 }
 
+bool FusedProgram::is_f32_binary(int32_t i, int32_t op) const {
+  FusedInstr in = instr(i);
+  return in.kind == FusedKind::Binary && in.op == op && in.dtype == DTypeCode::float32;
+}
+
+// Register r is a float32 Mul of a varying register by a one-value register,
+// and exactly one operand field of one instruction reads it.
+bool FusedProgram::foldable_mul(int32_t r) const {
+  if (r < n_in_ || regs_[r].mode != Tile || regs_[r].uses != 1 || !is_f32_binary(r - n_in_, BinaryOp::Mul)) return false;
+  FusedInstr mul = instr(r - n_in_);
+  return (regs_[mul.a].mode == Constant) != (regs_[mul.b].mode == Constant);
+}
+
+// A float32 Add or Sub reading such a Mul computes it in the same pass
+// (rows.h mul_add: the product is rounded before the sum, so the bits are the
+// two instructions'); the Mul's varying operand then lives until the Add.
+void FusedProgram::fold_mul_adds() {
+  for (int32_t i = 0; i < n_instr_; ++i) {
+    int32_t r = n_in_ + i;
+    if (regs_[r].mode != Tile || !(is_f32_binary(i, BinaryOp::Add) || is_f32_binary(i, BinaryOp::Sub))) continue;
+    FusedInstr in = instr(i);
+    int32_t m = foldable_mul(in.a) ? in.a : foldable_mul(in.b) ? in.b : -1;
+    if (m < 0) continue;
+    FusedInstr mul = instr(m - n_in_);
+    int32_t varying = regs_[mul.a].mode == Constant ? mul.b : mul.a;
+    regs_[varying].last_use = std::max(regs_[varying].last_use, i);
+    regs_[m].mode = Folded;
+    regs_[r].folded_mul = m;
+  }
+}
+
 // Sets each register's mode and tile slot (a slot is reused once its register
 // is dead; a destination never shares its operands' slot, so casts between
 // sizes stay safe). Returns the number of slots.
@@ -154,7 +188,7 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
   for (int32_t r = 0; r < n_regs_; ++r) new (&regs_[r]) Reg();
   for (int32_t r = 0; r < n_in_; ++r) {
     const BufferDesc& b = *call_.in[r].desc;
-    regs_[r] = Reg{b.dtype, b.count == 1 ? Constant : b.count == iters_[r].total ? Full : Gather, -1, -1,
+    regs_[r] = Reg{b.dtype, b.count == 1 ? Constant : b.count == iters_[r].total ? Full : Gather, -1, -1, 0, -1,
                    call_.in[r].data, {}};
     if (b.count == 1) std::memcpy(regs_[r].value, call_.in[r].data, static_cast<size_t>(dtype_size(b.dtype)));
   }
@@ -165,11 +199,13 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
     for (int32_t r : used) {
       if (r < 0) continue;
       regs_[r].last_use = i;
+      ++regs_[r].uses;
       varies |= regs_[r].mode != Constant;
     }
     regs_[n_in_ + i].dtype = instr(i).dtype;
     regs_[n_in_ + i].mode = varies ? Tile : Constant;
   }
+  fold_mul_adds();
   int32_t n_slots = 0, n_free = 0;
   auto take = [&]() { return n_free > 0 ? free_slots[--n_free] : n_slots++; };
   auto release = [&](int32_t r) {
@@ -250,6 +286,7 @@ int32_t FusedProgram::run_instr(int32_t i, int64_t start, int64_t n, uint8_t* de
       return Status::Ok;
     }
     case FusedKind::Binary: {
+      if (regs_[n_in_ + i].folded_mul >= 0) return run_mul_add(i, start, n, dest, slots);
       const uint8_t* b = operand(in.b, start, &sb, slots);
       int32_t dtype = regs_[in.a].dtype;
       if (int32_t status = binary_operand_status(dtype, in.op, b, sb, n)) return status;
@@ -266,6 +303,23 @@ int32_t FusedProgram::run_instr(int32_t i, int64_t start, int64_t n, uint8_t* de
       rows.cast(regs_[in.a].dtype, in.dtype, a, sa, dest, n);
       return Status::Ok;
   }
+}
+
+int32_t FusedProgram::run_mul_add(int32_t i, int64_t start, int64_t n, uint8_t* dest, const uint8_t* slots) {
+  FusedInstr in = instr(i);
+  int32_t m = regs_[n_in_ + i].folded_mul;
+  FusedInstr mul = instr(m - n_in_);
+  bool scalar_first = regs_[mul.a].mode == Constant;
+  int64_t sx = 0, sc = 0, sb = 0;
+  const uint8_t* x = operand(scalar_first ? mul.b : mul.a, start, &sx, slots);
+  const uint8_t* c = operand(scalar_first ? mul.a : mul.b, start, &sc, slots);
+  bool product_first = in.a == m;
+  const uint8_t* b = operand(product_first ? in.b : in.a, start, &sb, slots);
+  float scale;
+  std::memcpy(&scale, c, 4);
+  row_kernels().mul_add(in.op == BinaryOp::Sub, product_first, reinterpret_cast<const float*>(x), scale,
+                        reinterpret_cast<const float*>(b), sb, reinterpret_cast<float*>(dest), n);
+  return Status::Ok;
 }
 
 void FusedProgram::load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest) {

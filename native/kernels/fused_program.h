@@ -59,6 +59,10 @@ class FusedProgram {
   size_t assign_registers(uint8_t* memory);
   int32_t compute_constants();
   int32_t run_instr(int32_t i, int64_t start, int64_t n, uint8_t* dest, const uint8_t* slots);
+  int32_t run_mul_add(int32_t i, int64_t start, int64_t n, uint8_t* dest, const uint8_t* slots);
+  bool is_f32_binary(int32_t i, int32_t op) const;
+  bool foldable_mul(int32_t r) const;
+  void fold_mul_adds();
   void load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest);
   void prefetch_inputs(int64_t start) const;
   const uint8_t* operand(int32_t r, int64_t start, int64_t* stride, const uint8_t* slots) const;

@@ -22,6 +22,11 @@ struct RowKernels {
                  void* z, int64_t n);
   // y[i] = cast(x[i*sx]) between dtype codes.
   void (*cast)(int32_t from, int32_t to, const void* x, int64_t sx, void* y, int64_t n);
+  // y[i] = x[i]*c + b[i*sb], or with `subtract` x[i]*c - b[i*sb] (product
+  // first) or b[i*sb] - x[i]*c: the product rounded before the sum, exactly
+  // as a Mul then an Add or Sub (never one fused multiply-add).
+  void (*mul_add)(bool subtract, bool product_first, const float* x, float c, const float* b, int64_t sb, float* y,
+                  int64_t n);
   // One row of (log) softmax over n values.
   void (*softmax)(const float* x, float* y, int64_t n, bool log);
   // memcpy with non-temporal stores where the CPU has them: for results much

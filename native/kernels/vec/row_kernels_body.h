@@ -111,6 +111,18 @@ void cast(int32_t from, int32_t to, const void* x, int64_t sx, void* y, int64_t 
   cast_typed<I, I>(x, sx, y, n, [](I v) { return v; });  // same 4-byte dtype: copy
 }
 
+void mul_add(bool subtract, bool product_first, const float* x, float c, const float* b, int64_t sb, float* y, int64_t n) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  vec_mul_add(subtract, product_first, x, c, b, sb, y, n);
+#else
+  // This file is built with -ffp-contract=off: the product is rounded first.
+  for (int64_t i = 0; i < n; ++i) {
+    float p = x[i] * c, v = b[i * sb];
+    y[i] = !subtract ? p + v : product_first ? p - v : v - p;
+  }
+#endif
+}
+
 constexpr int64_t LANES = 16;  // independent accumulators: vector lanes, and a blocked sum
 
 float row_max(const float* x, int64_t n) {
@@ -191,7 +203,7 @@ void stream_fence() {
 }  // namespace
 
 const RowKernels& row_kernels_variant() {
-  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, softmax, copy_stream, stream_fence};
+  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, mul_add, softmax, copy_stream, stream_fence};
   return kernels;
 }
 

@@ -170,6 +170,59 @@ void map_vec(const float* x, float* y, int64_t n, F f) {
   std::memcpy(y + i, out, static_cast<size_t>(n - i) * sizeof(float));
 }
 
+// The product stays rounded on its own: GCC would otherwise contract the
+// intrinsics' multiply and add into one FMA (-ffp-contract=fast), which rounds
+// once and so differs from a Mul followed by an Add.
+inline vf vmul_rounded(vf a, vf b) {
+  vf p = vmul(a, b);
+#if defined(__AVX512F__)
+  __asm__("" : "+v"(p));
+#else
+  __asm__("" : "+x"(p));
+#endif
+  return p;
+}
+
+template <bool SUBTRACT, bool PRODUCT_FIRST>
+inline vf vcombine(vf p, vf v) {
+  if (!SUBTRACT) return vadd(p, v);
+  return PRODUCT_FIRST ? vsub(p, v) : vsub(v, p);
+}
+
+// rows.h mul_add, b a row (SB = 1) or one value (SB = 0); the tail through
+// the same instructions from padded copies.
+template <bool SUBTRACT, bool PRODUCT_FIRST, int SB>
+void mul_add_row(const float* x, float c, const float* b, float* y, int64_t n) {
+  const vf vc = vset(c), vb = vset(b[0]);
+  int64_t i = 0;
+  for (; i + 2 * VL <= n; i += 2 * VL) {
+    vf p0 = vmul_rounded(vload(x + i), vc), p1 = vmul_rounded(vload(x + i + VL), vc);
+    vstore(y + i, vcombine<SUBTRACT, PRODUCT_FIRST>(p0, SB ? vload(b + i) : vb));
+    vstore(y + i + VL, vcombine<SUBTRACT, PRODUCT_FIRST>(p1, SB ? vload(b + i + VL) : vb));
+  }
+  for (; i < n; i += VL) {
+    int64_t count = n - i < VL ? n - i : VL;
+    alignas(64) float xs[VL] = {}, bs[VL] = {}, out[VL];
+    std::memcpy(xs, x + i, static_cast<size_t>(count) * sizeof(float));
+    if (SB) std::memcpy(bs, b + i, static_cast<size_t>(count) * sizeof(float));
+    vstore(out, vcombine<SUBTRACT, PRODUCT_FIRST>(vmul_rounded(vload(xs), vc), SB ? vload(bs) : vb));
+    std::memcpy(y + i, out, static_cast<size_t>(count) * sizeof(float));
+  }
+}
+
+template <bool SUBTRACT, bool PRODUCT_FIRST>
+void mul_add_case(const float* x, float c, const float* b, int64_t sb, float* y, int64_t n) {
+  if (sb != 0) mul_add_row<SUBTRACT, PRODUCT_FIRST, 1>(x, c, b, y, n);
+  else mul_add_row<SUBTRACT, PRODUCT_FIRST, 0>(x, c, b, y, n);
+}
+
+void vec_mul_add(bool subtract, bool product_first, const float* x, float c, const float* b, int64_t sb, float* y,
+                 int64_t n) {
+  if (!subtract) mul_add_case<false, true>(x, c, b, sb, y, n);
+  else if (product_first) mul_add_case<true, true>(x, c, b, sb, y, n);
+  else mul_add_case<true, false>(x, c, b, sb, y, n);
+}
+
 // y = op(x) for the ops vectorised here; false for any other op.
 bool vec_unary_f32(int32_t op, const float* x, float* y, int64_t n) {
   switch (op) {
