@@ -1,7 +1,12 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace sf {
 namespace {
@@ -13,6 +18,28 @@ thread_local int32_t worker_index = 0;  // 0 on any thread that is not a worker
 
 // More threads than this only adds contention on any machine we target.
 constexpr int32_t MAX_THREADS = 256;
+
+// How long a thread polls before it sleeps (see the header).
+constexpr auto POLL_FOR = std::chrono::microseconds(50);
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+// Polls `done` for up to POLL_FOR; true as soon as it holds.
+template <class Done>
+bool poll_briefly(Done done) {
+  auto until = std::chrono::steady_clock::now() + POLL_FOR;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= until) return false;
+  }
+}
 
 int32_t resolve_size(int32_t threads) {
   if (threads > 0) return std::min(threads, MAX_THREADS);
@@ -74,8 +101,10 @@ void ThreadPool::run(int64_t begin, int64_t end, int64_t grain, ChunkFn fn) {
   inside_job = true;
   drain();
   inside_job = false;
+  auto finished = [this] { return chunks_left_.load(std::memory_order_acquire) == 0; };
+  if (poll_briefly(finished)) return;
   std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [this] { return chunks_left_.load(std::memory_order_acquire) == 0; });
+  work_done_.wait(lock, finished);
 }
 
 // Claims and runs chunks of the current job until none is left.
@@ -100,14 +129,19 @@ void ThreadPool::worker_main(int32_t index) {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+    work_ready_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen; });
     if (stopping_) return;
-    seen = generation_;
+    seen = generation_.load(std::memory_order_relaxed);
     ++active_;
     lock.unlock();
     drain();
     lock.lock();
     if (--active_ == 0) work_done_.notify_all();
+    // The next job usually follows at once: watch for it before sleeping.
+    // (stopping_ is read under the mutex, in the wait above.)
+    lock.unlock();
+    poll_briefly([&] { return generation_.load(std::memory_order_relaxed) != seen; });
+    lock.lock();
   }
 }
 

@@ -13,9 +13,12 @@
 // write disjoint outputs computes the same bits with any number of threads.
 // fn must not throw. A parallel_for issued from inside a chunk runs inline.
 //
-// Workers start at the first parallel_for with more than one chunk, sleep on
-// a condition variable between jobs (no spinning), and are joined by the
-// destructor, so no thread outlives its session.
+// Workers start at the first parallel_for with more than one chunk and are
+// joined by the destructor, so no thread outlives its session. Between jobs a
+// worker first polls for the next one for a few tens of microseconds, then
+// sleeps on a condition variable: a model's steps come back to back, and
+// waking a sleeping thread costs more than that on a VM; the caller likewise
+// polls briefly before it sleeps waiting for the last chunk.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -70,7 +73,7 @@ class ThreadPool {
   std::mutex mutex_;  // guards the fields below and the job description
   std::condition_variable work_ready_;
   std::condition_variable work_done_;
-  uint64_t generation_ = 0;  // bumped per job; workers wake when it moves
+  std::atomic<uint64_t> generation_{0};  // bumped per job (under mutex_); workers wake when it moves
   int32_t active_ = 0;       // workers inside drain()
   bool stopping_ = false;
 
