@@ -1,13 +1,14 @@
-// Hand-vectorised exp, expm1, tanh and sigmoid for the AVX-512 and AVX2 row
-// kernels (row_kernels_body.h includes this under its own -m flags). The
-// compiler vectorises scalar_ops.h well except for its divisions, which are
-// most of the cost of tanh and sigmoid: here each division is a reciprocal
-// estimate refined by one Newton step. Same range reduction and polynomials
-// as scalar_ops.h; results within 3 ulp of the correctly rounded value.
+// Hand-vectorised rows for the AVX-512 and AVX2 row kernels
+// (row_kernels_body.h includes this under its own -m flags):
+// - tanh and sigmoid. The compiler vectorises scalar_ops.h well except for
+//   its divisions, which are most of the cost of these two: here each is a
+//   reciprocal estimate refined by one Newton step. Same range reduction and
+//   polynomials as scalar_ops.h; within 3 ulp of the correctly rounded value.
+// - the Fused multiply-add fold (rows.h mul_add), kept from contracting.
 //
-// Every element goes through the same instructions, the tail included (a
-// masked or padded vector), so a result never depends on where the element
-// sits in a row: tiles, threads and constant folding all agree.
+// Every element goes through the same instructions, the tail included (from
+// a padded copy), so a result never depends on where the element sits in a
+// row: tiles, threads and constant folding all agree.
 //
 //   if (vec_unary_f32(UnaryOp::Tanh, x, y, n)) return;  // else the scalar loop
 #pragma once
@@ -34,7 +35,7 @@ inline vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 inline vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }    // a*b + c
 inline vf vfnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a*b
-// max(lo, x) and min(hi, x): x is the second operand, so a NaN x comes through.
+// max(lo, x) with x the second operand, so a NaN x comes through.
 inline vf vclamp_lo(float lo, vf x) { return _mm512_max_ps(vset(lo), x); }
 inline vf vor_sign(vf x) { return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN))); }
 // |mag| with the sign of s.
