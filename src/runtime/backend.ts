@@ -87,7 +87,7 @@ type NodeBufferConstructor = { allocUnsafeSlow(size: number): Uint8Array };
 const nodeBuffer = (globalThis as { Buffer?: NodeBufferConstructor }).Buffer;
 
 /** An uninitialised typed array of `slot`'s dtype and size, for the backend to fill entirely. */
-export function resultArray(slot: ArenaSlot): TypedArray {
+export function uninitializedResult(slot: ArenaSlot): TypedArray {
   const bytes = slot.byteLength;
   const memory = nodeBuffer && bytes >= LARGE_RESULT_BYTES ? nodeBuffer.allocUnsafeSlow(bytes).buffer : new ArrayBuffer(bytes);
   if (slot.dtype === 'float32') return new Float32Array(memory, 0, bytes / 4);
@@ -99,7 +99,7 @@ export function resultArray(slot: ArenaSlot): TypedArray {
 export function sliceSlot(memory: ArrayBuffer, base: number, slot: ArenaSlot): TypedArray {
   const start = base + slot.byteOffset;
   if (slot.byteLength >= LARGE_RESULT_BYTES) {
-    const result = resultArray(slot);
+    const result = uninitializedResult(slot);
     new Uint8Array(result.buffer, 0, slot.byteLength).set(new Uint8Array(memory, start, slot.byteLength));
     return result;
   }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { arch, platform } from 'node:process';
 import type { StatusCode } from '../compiler/plan-format.js';
 import {
-  LARGE_RESULT_BYTES, resultArray, sliceSlot, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
+  LARGE_RESULT_BYTES, sliceSlot, uninitializedResult, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
 } from './backend.js';
 import type { TypedArray } from '../graph/dtypes.js';
 import { packageRoot } from './package-root.js';
@@ -145,7 +145,7 @@ class NativeBackendSession implements BackendSession {
   runTyped(plan: BackendPlan, feeds: readonly Uint8Array[]): TypedArray[] | RunFailure {
     const slots = plan.encoded.fetches;
     const direct = this.own(plan).largeFetches
-      ? slots.map((slot) => (slot.byteLength >= LARGE_RESULT_BYTES ? resultArray(slot) : null))
+      ? slots.map((slot) => (slot.byteLength >= LARGE_RESULT_BYTES ? uninitializedResult(slot) : null))
       : undefined;
     const outputs = direct?.map((array) => (array ? new Uint8Array(array.buffer, array.byteOffset, array.byteLength) : null));
     const failure = this.runInArena(plan, feeds, outputs);
