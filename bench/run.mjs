@@ -2,6 +2,7 @@
 //   npm run bench                                   # everything installed
 //   npm run bench -- --only matmul --engines native,wasm
 //   npm run bench -- --threads 1 --quick --no-save
+//   npm run bench -- --only fused_chain --rounds 5   # median of 5 fresh processes per engine
 // Each engine at each thread setting runs in its own process (bench/worker.mjs);
 // outputs are checked against a float64 reference before anything is timed.
 import { fork } from 'node:child_process';
@@ -14,6 +15,7 @@ import { selectCases, workloads } from './workloads/index.mjs';
 import { hasPeer, loadBenchmark } from './lib/peers.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { attachRatios } from './report/compare.mjs';
+import { mergeRounds } from './report/rounds.mjs';
 import { renderTable } from './report/table.mjs';
 import { formatTime } from './report/format.mjs';
 import { renderSvg } from './report/svg.mjs';
@@ -24,18 +26,22 @@ const HELP = `usage: npm run bench -- [options]
   --engines LIST   ${engines.map((e) => e.id).join(', ')}; or native, wasm, sessionflow, ort, tfjs, peers
   --threads LIST   1, all (default both; 'all' is the engine's default or every core)
   --quick          short timings, for a smoke run
+  --rounds N       run every engine N times, each in a fresh process, interleaved;
+                   report the round with the median median (default 1)
   --no-save        print only; do not write bench/results/
   --verbose        show the engines' own output`;
 
 const { values: opts } = parseArgs({
   options: {
     only: { type: 'string', default: '' }, engines: { type: 'string', default: '' }, threads: { type: 'string', default: '1,all' },
-    quick: { type: 'boolean', default: false }, 'no-save': { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false }, rounds: { type: 'string', default: '1' }, 'no-save': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) { console.log(HELP); process.exit(0); }
 
+const rounds = Number(opts.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) { console.error(`--rounds takes a positive integer, got ${opts.rounds}\n${HELP}`); process.exit(2); }
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const cases = selectCases(list(opts.only));
 const threadModes = list(opts.threads);
@@ -81,19 +87,29 @@ log(`sessionflow bench on ${machine.cpu}, ${machine.cores} cores, node ${machine
 for (const w of workloads.filter((w) => w.pending)) log(`(${w.name}: not yet — ${w.pending})`);
 if (missing.length) log(`peers missing: ${missing.join(', ')} — install them with \`npm run bench:peers\` (npm --prefix bench/peers install); running without them`);
 
-const results = [];
-for (const [order, engine] of runnable.entries()) {
+// Every (engine, threads) worker once per round; later rounds alternate the
+// order, so no engine always runs first (or last) on a machine that drifts.
+const jobs = runnable.flatMap((engine, order) => {
   const mine = cases.filter((c) => engine.kinds.includes(c.kind)).map((c) => c.id);
-  for (const threads of engine.threadModes.filter((t) => threadModes.includes(t))) {
-    if (!mine.length) continue;
-    log(`${engine.label}, ${threads === 'all' ? 'all cores' : '1 thread'}:`);
+  return mine.length ? engine.threadModes.filter((t) => threadModes.includes(t)).map((threads) => ({ engine, order, threads, mine })) : [];
+});
+const perRound = [];
+for (let round = 0; round < rounds; round++) {
+  const results = [];
+  for (const { engine, order, threads, mine } of round % 2 ? [...jobs].reverse() : jobs) {
+    log(`${engine.label}, ${threads === 'all' ? 'all cores' : '1 thread'}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}:`);
     for (const r of await runWorker(engine, threads, mine)) {
-      const kase = cases.find((c) => c.id === r.case);
-      results.push({ ...r, workload: kase.workload, engine: engine.id, label: engine.label, peer: engine.peer, threads, order,
-        figure: r.status === 'ok' ? kase.figure(r.stats.median) : null });
+      results.push({ ...r, engine: engine.id, label: engine.label, peer: engine.peer, threads, order });
     }
   }
+  perRound.push(results);
 }
+const results = mergeRounds(perRound)
+  .sort((a, b) => a.order - b.order || threadModes.indexOf(a.threads) - threadModes.indexOf(b.threads))
+  .map((r) => {
+    const kase = cases.find((c) => c.id === r.case);
+    return { ...r, workload: kase.workload, figure: r.status === 'ok' ? kase.figure(r.stats.median) : null };
+  });
 attachRatios(results);
 
 console.log(`\n${renderTable(cases, results)}\n`);
