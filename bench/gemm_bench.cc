@@ -1,6 +1,6 @@
 // GEMM self-check and benchmark for the native backend (not built by default):
 //   npx cmake-js build --target sessionflow_gemm_bench
-//   ./build/Release/sessionflow_gemm_bench [runs]
+//   ./build/sessionflow_gemm_bench [runs]
 // First checks every micro-kernel this CPU can run against a float64
 // reference on sizes that cross every block edge, in all four transpose
 // combinations; then times C = A B (packing A and B every run, as for fed
