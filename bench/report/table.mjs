@@ -24,7 +24,7 @@ export function renderTable(cases, results) {
     if (mine.length) rows.push(null, ...mine.map((r) => row(r, kase, withRounds)));
   }
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.filter(Boolean).map((r) => (r[3].startsWith('WRONG') || r[3].startsWith('error')) && i === 3 ? 0 : r[i].length)));
-  const line = (cells) => cells.map((c, i) => ((i >= 3 && i <= 5) || i === 7 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells) => cells.map((c, i) => ((i >= 3 && i <= 5) || headers[i] === ROUNDS_HEADER ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(headers), ...rows.map((r) => (r ? line(r) : rule))].join('\n');
 }
