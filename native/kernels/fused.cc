@@ -26,11 +26,22 @@ constexpr int64_t STREAM_BYTES = 4 << 20;
 constexpr int64_t PARALLEL_BYTES = 256 << 10;
 constexpr int64_t TILES_PER_CHUNK = 16;
 
-// Computes tiles [first, last) with slot set `copy`. Streamed, each tile is
-// computed into one of two scratch tiles while the previous one is copied out.
+// Computes tiles [first, last) with slot set `copy`: in register blocks when
+// the program allows, else tile by tile. Streamed, each tile is computed into
+// one of two scratch tiles while the previous one is copied out.
 int32_t fused_tiles(KernelCall& c, FusedProgram& program, int64_t first, int64_t last, int32_t copy, bool stream) {
   const BufferDesc& y = *c.out[0].desc;
   int64_t size = dtype_size(y.dtype);
+  if (program.has_blocks()) {  // straight from registers to the output
+    for (int64_t t = first; t < last; ++t) {
+      int64_t at = t * FUSED_TILE;
+      if (int32_t status = program.eval_blocks(at, std::min(FUSED_TILE, y.count - at), c.out[0].data + at * size, stream, copy)) {
+        return status;
+      }
+    }
+    if (stream) row_kernels().stream_fence();
+    return Status::Ok;
+  }
   uint8_t* tiles[2] = {nullptr, nullptr};
   if (stream) {
     tiles[0] = program.extra_for(copy);
@@ -58,7 +69,8 @@ int32_t fused_run(KernelCall& c) {
   bool stream = y.bytes >= STREAM_BYTES;
   int32_t threads = c.pool != nullptr && y.bytes >= PARALLEL_BYTES ? c.pool->size() : 1;
   size_t extra = stream ? static_cast<size_t>(2 * FUSED_TILE * dtype_size(y.dtype)) : 0;
-  if (int32_t status = program.prepare(c.scratch, extra, nullptr, threads)) return status;
+  bool blocks = y.count >= FUSED_BLOCK;  // below one block, laying out the block form costs more than it saves
+  if (int32_t status = program.prepare(c.scratch, extra, nullptr, threads, blocks)) return status;
   if (threads == 1) return fused_tiles(c, program, 0, tiles, 0, stream);
   std::atomic<int32_t> failed{Status::Ok};
   c.pool->parallel_for(0, tiles, TILES_PER_CHUNK, [&](int64_t first, int64_t last) {

@@ -109,6 +109,7 @@ struct FusedProgram::Reg {
   int32_t uses = 0;                // how many operand fields read it
   int32_t folded_mul = -1;         // an Add or Sub's Folded Mul operand register
   const uint8_t* data = nullptr;  // Full and Gather inputs
+  const float* block = nullptr;   // Constant registers in the block form: FUSED_BLOCK copies
   alignas(4) uint8_t value[4] = {};  // Constant registers
 };
 
@@ -188,8 +189,9 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
   for (int32_t r = 0; r < n_regs_; ++r) new (&regs_[r]) Reg();
   for (int32_t r = 0; r < n_in_; ++r) {
     const BufferDesc& b = *call_.in[r].desc;
-    regs_[r] = Reg{b.dtype, b.count == 1 ? Constant : b.count == iters_[r].total ? Full : Gather, -1, -1, 0, -1,
-                   call_.in[r].data, {}};
+    regs_[r].dtype = b.dtype;
+    regs_[r].mode = b.count == 1 ? Constant : b.count == iters_[r].total ? Full : Gather;
+    regs_[r].data = call_.in[r].data;
     if (b.count == 1) std::memcpy(regs_[r].value, call_.in[r].data, static_cast<size_t>(dtype_size(b.dtype)));
   }
   for (int32_t i = 0; i < n_instr_; ++i) {
@@ -230,20 +232,112 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
   return static_cast<size_t>(n_slots);
 }
 
-int32_t FusedProgram::prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies) {
+int32_t FusedProgram::prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies, bool blocks) {
   size_t reg_bytes = round_up(sizeof(Reg) * static_cast<size_t>(n_regs_)) + round_up(4 * static_cast<size_t>(n_regs_));
   if (!scratch->reserve(reg_bytes)) return Status::OutOfMemory;
   size_t n_slots = assign_registers(scratch->data());
+  blocks = blocks && blocks_possible(n_slots);
+  size_t block_bytes = blocks ? this->block_bytes() : 0;
   extra_offset_ = n_slots * SLOT_BYTES;
   copy_stride_ = extra_offset_ + round_up(extra_bytes);
-  size_t total = reg_bytes + copy_stride_ * static_cast<size_t>(copies);
+  size_t total = reg_bytes + block_bytes + copy_stride_ * static_cast<size_t>(copies);
   if (scratch->capacity() < total) {
     if (!scratch->reserve(total)) return Status::OutOfMemory;
     assign_registers(scratch->data());
   }
-  slots_ = scratch->data() + reg_bytes;
+  slots_ = scratch->data() + reg_bytes + block_bytes;
   if (extra) *extra = slots_ + extra_offset_;
-  return compute_constants();
+  if (int32_t status = compute_constants()) return status;
+  blocks_ = nullptr;
+  if (blocks) build_blocks(scratch->data() + reg_bytes);
+  return Status::Ok;
+}
+
+// The block form needs float32 registers only (as read), inputs that are
+// full-size or one value, Unary and Binary instructions, a varying result and
+// at most FUSED_BLOCK_REGS live registers; and a vector row-kernel variant.
+bool FusedProgram::blocks_possible(size_t n_slots) const {
+  int32_t result = n_regs_ - 1;
+  if (row_kernels().fused_blocks == nullptr || n_instr_ == 0 || regs_[result].mode != Tile) return false;
+  if (n_slots > static_cast<size_t>(FUSED_BLOCK_REGS)) return false;
+  for (int32_t r = 0; r < n_regs_; ++r) {
+    const Reg& reg = regs_[r];
+    if (reg.mode == Unused) continue;
+    if (reg.dtype != DTypeCode::float32 || reg.mode == Gather) return false;
+    if (r >= n_in_ && reg.mode != Constant) {
+      int32_t kind = instr(r - n_in_).kind;
+      if (kind != FusedKind::Unary && kind != FusedKind::Binary) return false;
+    }
+  }
+  return true;
+}
+
+// The block instructions, then FUSED_BLOCK copies of each one-value register.
+size_t FusedProgram::block_bytes() const {
+  size_t constants = 0;
+  for (int32_t r = 0; r < n_regs_; ++r) constants += regs_[r].mode == Constant ? 1 : 0;
+  return round_up(sizeof(BlockInstr) * static_cast<size_t>(n_instr_)) +
+         constants * static_cast<size_t>(FUSED_BLOCK) * sizeof(float);
+}
+
+// Register r as a block operand; a one-value register takes the next
+// FUSED_BLOCK floats at *const_block the first time it is read.
+BlockArg FusedProgram::block_arg(int32_t r, float* const_block) {
+  Reg& reg = regs_[r];
+  BlockArg arg;
+  if (reg.mode == Full) {
+    arg.data = reinterpret_cast<const float*>(reg.data);
+    arg.step = 1;
+  } else if (reg.mode == Constant) {
+    if (reg.block == nullptr) {
+      float value;
+      std::memcpy(&value, reg.value, 4);
+      for (int64_t k = 0; k < FUSED_BLOCK; ++k) const_block[k] = value;
+      reg.block = const_block;
+    }
+    arg.data = reg.block;
+  } else {
+    arg.reg = reg.slot;
+  }
+  return arg;
+}
+
+void FusedProgram::build_blocks(uint8_t* memory) {
+  blocks_ = reinterpret_cast<BlockInstr*>(memory);
+  float* const_blocks = reinterpret_cast<float*>(memory + round_up(sizeof(BlockInstr) * static_cast<size_t>(n_instr_)));
+  int32_t result = n_regs_ - 1;
+  n_blocks_ = 0;
+  for (int32_t i = 0; i < n_instr_; ++i) {
+    int32_t r = n_in_ + i;
+    if (regs_[r].mode != Tile) continue;
+    FusedInstr in = instr(i);
+    BlockInstr& out = *new (&blocks_[n_blocks_++]) BlockInstr();
+    out.op = in.op;
+    out.dst = r == result ? -1 : regs_[r].slot;
+    auto arg = [&](int32_t reg) {
+      BlockArg a = block_arg(reg, const_blocks);
+      if (a.data == const_blocks) const_blocks += FUSED_BLOCK;  // laid out just now
+      return a;
+    };
+    if (in.kind == FusedKind::Unary) {
+      out.kind = BlockKind::Unary;
+      std::memcpy(&out.param, &in.c, 4);
+      out.a = arg(in.a);
+    } else if (int32_t m = regs_[r].folded_mul; m >= 0) {
+      FusedInstr mul = instr(m - n_in_);
+      bool scalar_first = regs_[mul.a].mode == Constant;
+      out.kind = BlockKind::MulAdd;
+      out.subtract = in.op == BinaryOp::Sub;
+      out.product_first = in.a == m;
+      std::memcpy(&out.param, regs_[scalar_first ? mul.a : mul.b].value, 4);
+      out.a = arg(scalar_first ? mul.b : mul.a);
+      out.b = arg(out.product_first ? in.b : in.a);
+    } else {
+      out.kind = BlockKind::Binary;
+      out.a = arg(in.a);
+      out.b = arg(in.b);
+    }
+  }
 }
 
 uint8_t* FusedProgram::extra_for(int32_t copy) const {
@@ -380,6 +474,14 @@ int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy,
   stream_piece(true);
   if (regs_[result].mode != Tile) load_input(result, start, n, dst);
   return Status::Ok;
+}
+
+int32_t FusedProgram::eval_blocks(int64_t start, int64_t n, uint8_t* dst, bool stream, int32_t copy) {
+  prefetch_inputs(start);
+  int64_t blocks = n / FUSED_BLOCK, done = blocks * FUSED_BLOCK;
+  if (blocks > 0) row_kernels().fused_blocks(blocks_, n_blocks_, start, blocks, reinterpret_cast<float*>(dst), stream);
+  if (done == n) return Status::Ok;
+  return eval(start + done, n - done, dst + done * static_cast<int64_t>(sizeof(float)), copy, nullptr);
 }
 
 }  // namespace sf

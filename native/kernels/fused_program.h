@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "kernels/broadcast.h"
+#include "kernels/fused_block.h"
 #include "kernels/kernels.h"
 
 namespace sf {
@@ -43,7 +44,16 @@ class FusedProgram {
   // Lays out the registers in `scratch` (plus `extra_bytes` for the caller,
   // returned in *extra) and computes the constant registers. A Status.
   // `copies` sets of tile slots (and extras) let that many threads eval at once.
-  int32_t prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies = 1);
+  // With `blocks`, also builds the register-block form when the program and
+  // this CPU allow it (has_blocks()).
+  int32_t prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_t** extra, int32_t copies = 1, bool blocks = false);
+  // Whether eval_blocks can run: prepared with `blocks`, float32 throughout,
+  // inputs full-size or one value, few enough registers, a vector CPU.
+  bool has_blocks() const { return blocks_ != nullptr; }
+  // As eval, but in register blocks (fused_block.h) straight into dst, with
+  // non-temporal stores when `stream` and dst is 64-byte aligned (the caller
+  // fences); a last partial block goes through eval with slot set `copy`.
+  int32_t eval_blocks(int64_t start, int64_t n, uint8_t* dst, bool stream, int32_t copy);
   // Writes elements [start, start + n) of the result (n <= FUSED_TILE) to dst,
   // using tile slots `copy` (one per concurrent caller). A Status.
   // `pending`, when given, is streamed out (rows.h copy_stream) along the way and
@@ -63,6 +73,10 @@ class FusedProgram {
   bool is_f32_binary(int32_t i, int32_t op) const;
   bool foldable_mul(int32_t r) const;
   void fold_mul_adds();
+  bool blocks_possible(size_t n_slots) const;
+  size_t block_bytes() const;
+  BlockArg block_arg(int32_t r, float* const_block);
+  void build_blocks(uint8_t* memory);
   void load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest);
   void prefetch_inputs(int64_t start) const;
   const uint8_t* operand(int32_t r, int64_t start, int64_t* stride, const uint8_t* slots) const;
@@ -76,6 +90,8 @@ class FusedProgram {
   size_t copy_stride_ = 0;
   size_t extra_offset_ = 0;
   BroadcastIter iters_[MAX_STEP_INPUTS];
+  BlockInstr* blocks_ = nullptr;  // the register-block form, or null
+  int32_t n_blocks_ = 0;
 };
 
 }  // namespace sf

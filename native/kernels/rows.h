@@ -8,6 +8,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/fused_block.h"
+
 namespace sf {
 
 struct RowKernels {
@@ -35,6 +37,12 @@ struct RowKernels {
   // The stores are ordered before later ones only after stream_fence().
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
   void (*stream_fence)();
+  // Runs a register-block program (fused_block.h) over elements
+  // [start, start + blocks * FUSED_BLOCK), the result to dst (holding that
+  // range); `stream` as copy_stream (aligned dst only; fence after). Null in
+  // the portable variant, where Fused keeps to its tile evaluator.
+  void (*fused_blocks)(const BlockInstr* program, int32_t n_instr, int64_t start, int64_t blocks, float* dst,
+                       bool stream);
 };
 
 // The variant for this CPU (AVX-512, AVX2+FMA or portable), chosen once.

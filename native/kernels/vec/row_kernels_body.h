@@ -10,6 +10,7 @@
 
 #include "kernels/elementwise_ops.h"
 #include "kernels/rows.h"
+#include "kernels/vec/fused_blocks.h"
 #include "kernels/vec/vec_math.h"
 
 namespace sf {
@@ -194,6 +195,15 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
   std::memcpy(dst, src, static_cast<size_t>(bytes));
 }
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+void fused_blocks(const BlockInstr* program, int32_t n_instr, int64_t start, int64_t blocks, float* dst, bool stream) {
+  run_fused_blocks(program, n_instr, start, blocks, dst, stream, unary, binary);
+}
+constexpr auto FUSED_BLOCKS = fused_blocks;
+#else
+constexpr decltype(RowKernels::fused_blocks) FUSED_BLOCKS = nullptr;  // the tile evaluator does it all
+#endif
+
 void stream_fence() {
 #if defined(__AVX512F__) || defined(__AVX__)
   _mm_sfence();  // streamed stores are weakly ordered: make them visible before anything later
@@ -203,7 +213,8 @@ void stream_fence() {
 }  // namespace
 
 const RowKernels& row_kernels_variant() {
-  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, mul_add, softmax, copy_stream, stream_fence};
+  static const RowKernels kernels = {SF_ROW_NAME, unary, binary, select, cast, mul_add, softmax, copy_stream, stream_fence,
+                                          FUSED_BLOCKS};
   return kernels;
 }
 
