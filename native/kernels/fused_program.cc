@@ -5,19 +5,18 @@
 #include <new>
 #include <vector>
 
+#include "kernels/fused_program_regs.h"
 #include "kernels/rows.h"
 
 namespace sf {
-namespace {
 
-// Folded: a Mul computed inside the one Add or Sub that reads it (fold_mul_adds).
-enum RegMode : int32_t { Unused, Constant, Full, Gather, Tile, Folded };
+using namespace fused_regs;
+
+namespace {
 
 // Slots are a tile plus 192 bytes apart, so a row reading one slot and writing
 // another does not hit addresses 4 KiB apart (false store-to-load dependencies).
 constexpr size_t SLOT_BYTES = FUSED_TILE * 4 + 192;
-
-size_t round_up(size_t bytes) { return (bytes + MEMORY_ALIGN - 1) / MEMORY_ALIGN * MEMORY_ALIGN; }
 
 FusedInstr read_instr(const int32_t* words, int32_t i) {
   const int32_t* w = words + static_cast<int64_t>(i) * FUSED_INSTR_WORDS;
@@ -101,17 +100,6 @@ void fill(uint8_t* dst, const uint8_t* value, int32_t size, int64_t n) {
 
 }  // namespace
 
-struct FusedProgram::Reg {
-  int32_t dtype = 0;
-  int32_t mode = Unused;
-  int32_t slot = -1;
-  int32_t last_use = -1;           // the last instruction reading it; -1: none
-  int32_t uses = 0;                // how many operand fields read it
-  int32_t folded_mul = -1;         // an Add or Sub's Folded Mul operand register
-  const uint8_t* data = nullptr;  // Full and Gather inputs
-  const float* block = nullptr;   // Constant registers in the block form: FUSED_BLOCK copies
-  alignas(4) uint8_t value[4] = {};  // Constant registers
-};
 
 const char* fused_program_validate(const Plan& plan, const StepDesc& step, int32_t at, const Shape& shape,
                                    int32_t* result_dtype) {
@@ -221,11 +209,10 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
   for (int32_t i = 0; i < n_instr_; ++i) {
     int32_t r = n_in_ + i;
     if (regs_[r].mode == Tile && r != result) regs_[r].slot = take();
-    int32_t used[3];
-    read_operands(instr(i), used);
-    for (int32_t u = 0; u < 3; ++u) {
-      bool repeated = (u > 0 && used[u] == used[0]) || (u > 1 && used[u] == used[1]);
-      if (used[u] >= 0 && !repeated && regs_[used[u]].last_use == i) release(used[u]);
+    // Every register whose life ends here, not only this instruction's
+    // operands: a folded Mul's operand is read by the Add or Sub after it.
+    for (int32_t q = 0; q < r; ++q) {
+      if (regs_[q].slot >= 0 && regs_[q].last_use == i) release(q);
     }
     if (regs_[r].last_use < 0) release(r);
   }
@@ -236,7 +223,8 @@ int32_t FusedProgram::prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_
   size_t reg_bytes = round_up(sizeof(Reg) * static_cast<size_t>(n_regs_)) + round_up(4 * static_cast<size_t>(n_regs_));
   if (!scratch->reserve(reg_bytes)) return Status::OutOfMemory;
   size_t n_slots = assign_registers(scratch->data());
-  blocks = blocks && blocks_possible(n_slots);
+  blocks = blocks && row_kernels().fused_blocks != nullptr && blocks_supported() &&
+           n_slots <= static_cast<size_t>(FUSED_BLOCK_REGS);
   size_t block_bytes = blocks ? this->block_bytes() : 0;
   extra_offset_ = n_slots * SLOT_BYTES;
   copy_stride_ = extra_offset_ + round_up(extra_bytes);
@@ -251,93 +239,6 @@ int32_t FusedProgram::prepare(AlignedBuffer* scratch, size_t extra_bytes, uint8_
   blocks_ = nullptr;
   if (blocks) build_blocks(scratch->data() + reg_bytes);
   return Status::Ok;
-}
-
-// The block form needs float32 registers only (as read), inputs that are
-// full-size or one value, Unary and Binary instructions, a varying result and
-// at most FUSED_BLOCK_REGS live registers; and a vector row-kernel variant.
-bool FusedProgram::blocks_possible(size_t n_slots) const {
-  int32_t result = n_regs_ - 1;
-  if (row_kernels().fused_blocks == nullptr || n_instr_ == 0 || regs_[result].mode != Tile) return false;
-  if (n_slots > static_cast<size_t>(FUSED_BLOCK_REGS)) return false;
-  for (int32_t r = 0; r < n_regs_; ++r) {
-    const Reg& reg = regs_[r];
-    if (reg.mode == Unused) continue;
-    if (reg.dtype != DTypeCode::float32 || reg.mode == Gather) return false;
-    if (r >= n_in_ && reg.mode != Constant) {
-      int32_t kind = instr(r - n_in_).kind;
-      if (kind != FusedKind::Unary && kind != FusedKind::Binary) return false;
-    }
-  }
-  return true;
-}
-
-// The block instructions, then FUSED_BLOCK copies of each one-value register.
-size_t FusedProgram::block_bytes() const {
-  size_t constants = 0;
-  for (int32_t r = 0; r < n_regs_; ++r) constants += regs_[r].mode == Constant ? 1 : 0;
-  return round_up(sizeof(BlockInstr) * static_cast<size_t>(n_instr_)) +
-         constants * static_cast<size_t>(FUSED_BLOCK) * sizeof(float);
-}
-
-// Register r as a block operand; a one-value register takes the next
-// FUSED_BLOCK floats at *const_block the first time it is read.
-BlockArg FusedProgram::block_arg(int32_t r, float* const_block) {
-  Reg& reg = regs_[r];
-  BlockArg arg;
-  if (reg.mode == Full) {
-    arg.data = reinterpret_cast<const float*>(reg.data);
-    arg.step = 1;
-  } else if (reg.mode == Constant) {
-    if (reg.block == nullptr) {
-      float value;
-      std::memcpy(&value, reg.value, 4);
-      for (int64_t k = 0; k < FUSED_BLOCK; ++k) const_block[k] = value;
-      reg.block = const_block;
-    }
-    arg.data = reg.block;
-  } else {
-    arg.reg = reg.slot;
-  }
-  return arg;
-}
-
-void FusedProgram::build_blocks(uint8_t* memory) {
-  blocks_ = reinterpret_cast<BlockInstr*>(memory);
-  float* const_blocks = reinterpret_cast<float*>(memory + round_up(sizeof(BlockInstr) * static_cast<size_t>(n_instr_)));
-  int32_t result = n_regs_ - 1;
-  n_blocks_ = 0;
-  for (int32_t i = 0; i < n_instr_; ++i) {
-    int32_t r = n_in_ + i;
-    if (regs_[r].mode != Tile) continue;
-    FusedInstr in = instr(i);
-    BlockInstr& out = *new (&blocks_[n_blocks_++]) BlockInstr();
-    out.op = in.op;
-    out.dst = r == result ? -1 : regs_[r].slot;
-    auto arg = [&](int32_t reg) {
-      BlockArg a = block_arg(reg, const_blocks);
-      if (a.data == const_blocks) const_blocks += FUSED_BLOCK;  // laid out just now
-      return a;
-    };
-    if (in.kind == FusedKind::Unary) {
-      out.kind = BlockKind::Unary;
-      std::memcpy(&out.param, &in.c, 4);
-      out.a = arg(in.a);
-    } else if (int32_t m = regs_[r].folded_mul; m >= 0) {
-      FusedInstr mul = instr(m - n_in_);
-      bool scalar_first = regs_[mul.a].mode == Constant;
-      out.kind = BlockKind::MulAdd;
-      out.subtract = in.op == BinaryOp::Sub;
-      out.product_first = in.a == m;
-      std::memcpy(&out.param, regs_[scalar_first ? mul.a : mul.b].value, 4);
-      out.a = arg(scalar_first ? mul.b : mul.a);
-      out.b = arg(out.product_first ? in.b : in.a);
-    } else {
-      out.kind = BlockKind::Binary;
-      out.a = arg(in.a);
-      out.b = arg(in.b);
-    }
-  }
 }
 
 uint8_t* FusedProgram::extra_for(int32_t copy) const {
@@ -474,14 +375,6 @@ int32_t FusedProgram::eval(int64_t start, int64_t n, uint8_t* dst, int32_t copy,
   stream_piece(true);
   if (regs_[result].mode != Tile) load_input(result, start, n, dst);
   return Status::Ok;
-}
-
-int32_t FusedProgram::eval_blocks(int64_t start, int64_t n, uint8_t* dst, bool stream, int32_t copy) {
-  prefetch_inputs(start);
-  int64_t blocks = n / FUSED_BLOCK, done = blocks * FUSED_BLOCK;
-  if (blocks > 0) row_kernels().fused_blocks(blocks_, n_blocks_, start, blocks, reinterpret_cast<float*>(dst), stream);
-  if (done == n) return Status::Ok;
-  return eval(start + done, n - done, dst + done * static_cast<int64_t>(sizeof(float)), copy, nullptr);
 }
 
 }  // namespace sf

@@ -73,9 +73,10 @@ class FusedProgram {
   bool is_f32_binary(int32_t i, int32_t op) const;
   bool foldable_mul(int32_t r) const;
   void fold_mul_adds();
-  bool blocks_possible(size_t n_slots) const;
+  // The register-block form (fused_program_blocks.cc).
+  bool blocks_supported() const;
   size_t block_bytes() const;
-  BlockArg block_arg(int32_t r, float* const_block);
+  BlockArg block_arg(int32_t r, float** const_blocks);
   void build_blocks(uint8_t* memory);
   void load_input(int32_t r, int64_t start, int64_t n, uint8_t* dest);
   void prefetch_inputs(int64_t start) const;

@@ -26,9 +26,10 @@ inline void vstream(float* p, vf v) { _mm256_stream_ps(p, v); }
 #endif
 
 // y[k..k+VL) = f(k) for each vector of a block; streamed past the caches
-// when `stream` (y then 64-byte aligned).
+// when `stream` (y then 64-byte aligned). Flattened, so f (tanh included) is
+// inline and the block's vectors interleave in one loop body.
 template <class F>
-inline void block_each(float* y, bool stream, F f) {
+__attribute__((flatten)) inline void block_each(float* y, bool stream, F f) {
   if (stream) {
     for (int64_t k = 0; k < FUSED_BLOCK; k += VL) vstream(y + k, f(k));
   } else {
