@@ -32,15 +32,11 @@ constexpr int64_t TILES_PER_CHUNK = 16;
 int32_t fused_tiles(KernelCall& c, FusedProgram& program, int64_t first, int64_t last, int32_t copy, bool stream) {
   const BufferDesc& y = *c.out[0].desc;
   int64_t size = dtype_size(y.dtype);
-  if (program.has_blocks()) {  // straight from registers to the output
-    for (int64_t t = first; t < last; ++t) {
-      int64_t at = t * FUSED_TILE;
-      if (int32_t status = program.eval_blocks(at, std::min(FUSED_TILE, y.count - at), c.out[0].data + at * size, stream, copy)) {
-        return status;
-      }
-    }
+  if (program.has_blocks()) {  // straight from registers to the output, in one pass over the range
+    int64_t at = first * FUSED_TILE, n = std::min(last * FUSED_TILE, y.count) - at;
+    int32_t status = program.eval_blocks(at, n, c.out[0].data + at * size, stream, copy);
     if (stream) row_kernels().stream_fence();
-    return Status::Ok;
+    return status;
   }
   uint8_t* tiles[2] = {nullptr, nullptr};
   if (stream) {

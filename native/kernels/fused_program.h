@@ -50,9 +50,10 @@ class FusedProgram {
   // Whether eval_blocks can run: prepared with `blocks`, float32 throughout,
   // inputs full-size or one value, few enough registers, a vector CPU.
   bool has_blocks() const { return blocks_ != nullptr; }
-  // As eval, but in register blocks (fused_block.h) straight into dst, with
-  // non-temporal stores when `stream` and dst is 64-byte aligned (the caller
-  // fences); a last partial block goes through eval with slot set `copy`.
+  // As eval, but for any n, in register blocks (fused_block.h) straight into
+  // dst, with non-temporal stores when `stream` and dst is 64-byte aligned
+  // (the caller fences); a last partial block goes through eval with slot
+  // set `copy`.
   int32_t eval_blocks(int64_t start, int64_t n, uint8_t* dst, bool stream, int32_t copy);
   // Writes elements [start, start + n) of the result (n <= FUSED_TILE) to dst,
   // using tile slots `copy` (one per concurrent caller). A Status.
