@@ -239,8 +239,25 @@ describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () =
       expect(firstDifference(fetchAll(spec(n, true, false), x)[0], fetchAll(spec(n, false, false), x)[0])).toBe(-1);
     });
 
-    it('gives those bits streamed to an aligned result, with 1 and 2 threads', () => {
-      // Over 4 MiB, and read by another step, so the Fused result is in the (aligned) arena: streamed stores.
+    it('streams a result past the last-level cache (64 MiB and more) with non-temporal stores, with 2 threads', () => {
+      // Read by another step, so the Fused result is in the (aligned) arena: written with streamed stores.
+      const n = (1 << 24) + 77;
+      const x = new Float32Array(n);
+      for (let k = 0; k < n; k++) x[k] = (k % 4099) - 2049.5;
+      const spec: PlanSpec = {
+        buffers: [{ dtype: float32, shape: [n] }, { dtype: float32, shape: [n] }, { dtype: float32, shape: [n] }],
+        steps: [[Kernel.Fused, [0], [1], program([K, 0, F, f32bits(3), 0, 0], [B, BinaryOp.Mul, F, 0, 1, 0],
+          [K, 0, F, f32bits(0.5), 0, 0], [B, BinaryOp.Add, F, 2, 3, 0])], [Kernel.Unary, [1], [2], [UnaryOp.Neg]]],
+        feeds: [0], fetches: [2],
+      };
+      const got = new Float32Array(fetchWith(2, spec, [x])[0]);
+      let wrong = got.length === n ? -1 : -2;
+      for (let k = 0; k < n && wrong === -1; k++) if (got[k] !== -Math.fround(Math.fround(x[k] * 3) + 0.5)) wrong = k;
+      expect(wrong).toBe(-1);
+    });
+
+    it('gives those bits in the arena, with 1 and 2 threads', () => {
+      // Read by another step, so the Fused result is in the (aligned) arena.
       const n = (1 << 20) + 77;
       const x = inputs(n);
       const want = fetchAll(spec(n, false, true), x)[0];
