@@ -5,13 +5,19 @@
  *
  *   npx esbuild bench/wasm-elementwise.ts --bundle --platform=node --format=esm \
  *     --outfile=build/bench-elementwise.mjs && node build/bench-elementwise.mjs
+ *   BENCH_WASM=/tmp/other.wasm node build/bench-elementwise.mjs  # another build of the module, to compare
  */
 import { encodePlan } from '../src/compiler/encode.js';
 import { BinaryOp, DTypeCode, FusedKind, Kernel, UnaryOp } from '../src/compiler/plan-format.js';
 import { float32 } from '../src/graph/dtypes.js';
 import { isRunFailure } from '../src/runtime/backend.js';
-import { loadWasmBackend } from '../src/runtime/wasm-backend.js';
+import { readFileSync } from 'node:fs';
+import { createWasmBackend, loadWasmBackend } from '../src/runtime/wasm-backend.js';
 
+const file = process.env.BENCH_WASM;
+const backend = file
+  ? createWasmBackend(new WebAssembly.Module(readFileSync(file)), /relaxed/.test(file) ? 'relaxed-simd' : 'simd')
+  : loadWasmBackend();
 const N = Number(process.env.BENCH_N ?? 4194304);
 const F = DTypeCode.float32;
 const bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
@@ -42,7 +48,7 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 6);
 
 /** Median ms of one session.run of the plan (feed copy in, steps, fetch copy out). */
 function runMedian(kernel: number, attrs: number[], repeat: number, runs: number): number {
-  const session = loadWasmBackend().createSession({});
+  const session = backend.createSession({});
   const plan = session.loadPlan(onePlan(kernel, attrs, repeat));
   const x = new Float32Array(N).map((_, i) => Math.sin(i) * 4);
   const feed = new Uint8Array(x.buffer);
@@ -67,7 +73,7 @@ function time(label: string, kernel: number, attrs: number[], runs = Number(proc
 
 // which module ran: the relaxed-SIMD one fuses multiply-adds in the transcendentals
 // (Node 20 runs it with --experimental-wasm-relaxed-simd; Node 22+ by default)
-console.log(`wasm module: ${loadWasmBackend().variant}`);
+console.log(`wasm module: ${backend.variant}`);
 time('copy (bandwidth baseline)', Kernel.Copy, []);
 time('fused_chain', Kernel.Fused, [chain.length, ...chain.flat()]);
 time('unary exp', Kernel.Unary, [UnaryOp.Exp]);
