@@ -125,7 +125,7 @@ import {
 }
 
 /** One row; sa and sb are the operands' element strides, 0 or 1. */
-@inline function binaryRow<T, U, Op>(a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+@inline export function binaryRow<T, U, Op>(a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
   if (narrowable<T, U, Op>() && n >= 16) {
     const done = rowNarrow<T, Op>(a, sa, b, sb, y, n);
     a += <usize>(done * sa) * sizeof<T>();

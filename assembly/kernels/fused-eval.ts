@@ -27,14 +27,14 @@ import { castApply, selectRow } from './elementwise';
 import { mulAddRows } from './fused-muladd';
 import { unaryApply } from './unary';
 
-const DIRECT: i32 = 0;
-const SCALAR: i32 = 1;
-const GATHER: i32 = 2;
-const TILE: i32 = 3;
-const FOLDED: i32 = 4;
+export const DIRECT: i32 = 0;
+export const SCALAR: i32 = 1;
+export const GATHER: i32 = 2;
+export const TILE: i32 = 3;
+export const FOLDED: i32 = 4;
 
 /** Per register: where this tile's values are, how to step through them, and the scalar value. */
-@unmanaged class Reg {
+@unmanaged export class Reg {
   ptr: usize;
   base: usize; // Direct and Gather: the buffer; Tile: its slot
   mode: i32;
@@ -88,6 +88,13 @@ let planStep: usize = 0;
 @inline function stride(r: i32): i32 { return reg(r).mode == SCALAR ? 0 : 1; }
 
 export function fusedTile(): i32 { return tile; }
+
+// The prepared program, read by the register-block evaluator (fused-blocks.ts).
+export function fusedInputCount(): i32 { return numIn; }
+export function fusedRegCount(): i32 { return numRegs; }
+export function fusedSlotCount(): i32 { return numSlots; }
+export function fusedReg(r: i32): Reg { return reg(r); }
+export function fusedInstr(i: i32, field: i32): i32 { return instr(i, field); }
 
 /** Scratch tile `i` of the `extra` ones fusedBegin reserved after the registers'. */
 export function fusedExtraSlot(i: i32): usize { return slot(numSlots + i); }

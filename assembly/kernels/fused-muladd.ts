@@ -45,7 +45,7 @@ import { BinaryOp } from '../generated/plan_format';
 }
 
 /** Two loops per case (b a row or one value), so the stride test leaves the loop. */
-@inline function mulAddCase(x: usize, c: f32, b: usize, sb: i32, y: usize, n: i32, sub: bool, left: bool): void {
+@inline export function mulAddCase(x: usize, c: f32, b: usize, sb: i32, y: usize, n: i32, sub: bool, left: bool): void {
   if (sb) mulAddRow(x, c, b, 1, y, n, sub, left);
   else mulAddRow(x, c, b, 0, y, n, sub, left);
 }

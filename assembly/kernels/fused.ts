@@ -1,7 +1,8 @@
 // The Fused and FusedReduce kernels: drive the program interpreter of
 // fused-eval.ts tile by tile, writing y directly (Fused) or folding each tile
 // into the reduction (FusedReduce) with the functors of reduce.ts, so the
-// program's values never exist in full.
+// program's values never exist in full. A Fused program that qualifies runs
+// in register blocks (fused-blocks.ts) up to its last whole block.
 //
 //   fusedKernel(plan, step);        // attr[nInstr, instr...]
 //   fusedReduceKernel(plan, step);  // attr[op, rank, dims[rank], first, last, nInstr, instr...]
@@ -10,6 +11,7 @@ import {
   Plan, bufferPointer, bufferRecord, recCount, recDType, recRank, stepAttr, stepNumIn, stepNumOut, stepOut,
 } from '../plan';
 import { fusedReduceSpan } from '../validate-fused';
+import { fusedBlocksReady, fusedBlocksRun } from './fused-blocks';
 import { fusedBegin, fusedEval, fusedExtraSlot, fusedTile } from './fused-eval';
 import {
   All, Any, Max, Min, Prod, Sum, combineRow, fillRow, meanFinish, reducePairwise,
@@ -23,7 +25,8 @@ export function fusedKernel(plan: Plan, step: usize): i32 {
   const y = bufferPointer(plan, stepOut(step, 0));
   let status = fusedBegin(plan, step, 0, rec + (<usize>BufferField.Dims << 2), recRank(rec), total, 0, true);
   const tile = fusedTile();
-  for (let t = 0; t < total && status == Status.Ok; t += tile) {
+  const done = status == Status.Ok && fusedBlocksReady() ? fusedBlocksRun(total, y) : 0;
+  for (let t = done; t < total && status == Status.Ok; t += tile) {
     status = fusedEval(t, min(tile, total - t), y + <usize>t * size);
   }
   return status;

@@ -13,7 +13,7 @@ let unaryParam: f32 = 0;
 
 // ---- the generic loop ------------------------------------------------------
 
-@inline function unaryLoop<T, Op>(x: usize, y: usize, n: i32): void {
+@inline export function unaryLoop<T, Op>(x: usize, y: usize, n: i32): void {
   const op = changetype<Op>(0);
   let i = 0;
   if (op.simd()) {
@@ -141,12 +141,12 @@ let unaryParam: f32 = 0;
   @inline v(x: v128): v128 { return v128.bitselect(x, vexpm1(x), f32x4.gt(x, f32x4.splat(0))); }
   @inline simd(): bool { return true; }
 }
-@unmanaged class Sigmoid {
+@unmanaged export class Sigmoid {
   @inline f(x: f32): f32 { return lane0(vsigmoid(f32x4.splat(x))); }
   @inline v(x: v128): v128 { return vsigmoid(x); }
   @inline simd(): bool { return true; }
 }
-@unmanaged class Tanh {
+@unmanaged export class Tanh {
   @inline f(x: f32): f32 { return lane0(vtanh(f32x4.splat(x))); }
   @inline v(x: v128): v128 { return vtanh(x); }
   @inline simd(): bool { return true; }
