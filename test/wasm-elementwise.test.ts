@@ -1,17 +1,11 @@
 // The wasm elementwise family: unary ops against float64 Math, Fused programs, FusedReduce and Softmax.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { describe, it, expect } from 'vitest';
 import { BinaryOp, FusedKind, Kernel, ReduceOp, Status, UnaryOp } from '../src/compiler/plan-format.js';
 import { DType, bool, float32, int32 } from '../src/graph/dtypes.js';
-import type { Backend } from '../src/runtime/backend.js';
-import { packageRoot } from '../src/runtime/package-root.js';
-import { createWasmBackend, loadWasmBackend, relaxedSimdSupported } from '../src/runtime/wasm-backend.js';
 import {
   build, bytesOf, expectInvalid, f32, f32bits, i32, ok, program, reduceAxes, run, runFresh, softmaxRows, type BufferSpec, type PlanSpec,
 } from './plan-helpers.js';
-import { backend, compute, expectNoTrapOnCorruption } from './wasm-helpers.js';
+import { backend, compute, expectNoTrapOnCorruption, moduleBuilds } from './wasm-helpers.js';
 
 /** Asserts |got - want| <= atol + rtol |want|, with NaN and infinities matching exactly. */
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol = 2e-6, atol = 0, label = ''): void {
@@ -181,14 +175,8 @@ describe('wasm backend: Fused', () => {
 });
 
 describe('wasm backend: Fused register blocks (float32 programs over full-size and one-value inputs)', () => {
-  // Both builds of the module (Node 20 needs V8's flag for the relaxed one): within each,
-  // the block path must give the bits of the tile path's row functions.
-  setFlagsFromString('--experimental-wasm-relaxed-simd');
-  const modules: [string, Backend][] = [['simd', loadWasmBackend({ simd: 'baseline' })]];
-  if (relaxedSimdSupported()) {
-    const relaxed = readFileSync(join(packageRoot(), 'dist', 'sessionflow-relaxed.wasm'));
-    modules.push(['relaxed-simd', createWasmBackend(new WebAssembly.Module(relaxed), 'relaxed-simd')]);
-  }
+  // Within each build of the module, the block path must give the bits of the tile path's row functions.
+  const modules = moduleBuilds();
   const { Unary: U, Binary: Bin, Const: K } = FusedKind;
 
   // Registers 0: x, 1: z (full size), 2: s (one value); 3 and 15 constants. y =

@@ -1,24 +1,18 @@
 // The wasm GEMM (every block edge, all transpose combinations, bias and each
 // activation, int32 wrapping, B from a variable), reduce accuracy and
 // transpose, run on both builds of the module: the SIMD128 baseline and the
-// relaxed-SIMD one (Node 20 needs V8's flag for the latter; it is set here).
-import { setFlagsFromString } from 'node:v8';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// relaxed-SIMD one (wasm-helpers.ts moduleBuilds).
 import { describe, it, expect } from 'vitest';
 import type { PlanVariable } from '../src/compiler/plan.js';
 import { AssignMode, Kernel, ReduceOp, Status, UnaryOp } from '../src/compiler/plan-format.js';
 import { float32, int32 } from '../src/graph/dtypes.js';
-import type { Backend, EncodedPlan } from '../src/runtime/backend.js';
-import { createWasmBackend, loadWasmBackend, relaxedSimdSupported } from '../src/runtime/wasm-backend.js';
-import { packageRoot } from '../src/runtime/package-root.js';
+import type { EncodedPlan } from '../src/runtime/backend.js';
+import { loadWasmBackend } from '../src/runtime/wasm-backend.js';
 import { build, bytesOf, computeOn, f32bits, run, transposed, type BufferSpec } from './plan-helpers.js';
+import { moduleBuilds } from './wasm-helpers.js';
 
-setFlagsFromString('--experimental-wasm-relaxed-simd'); // on by default from Node 22
-const baseline = loadWasmBackend({ simd: 'baseline' });
-const relaxedFile = join(packageRoot(), 'dist', 'sessionflow-relaxed.wasm');
-const variants: [string, Backend][] = [['simd', baseline]];
-if (relaxedSimdSupported()) variants.push(['relaxed-simd', createWasmBackend(new WebAssembly.Module(readFileSync(relaxedFile)), 'relaxed-simd')]);
+const variants = moduleBuilds();
+const baseline = variants[0][1];
 
 it('builds and loads both module variants', () => {
   expect(baseline.variant).toBe('simd');

@@ -1,12 +1,32 @@
 // The wasm backend under test and ways to run plans on it, for the wasm-*.test.ts files.
+import { setFlagsFromString } from 'node:v8';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Kernel, type KernelId } from '../src/compiler/plan-format.js';
 import { float32, type DType, type TypedArray } from '../src/graph/dtypes.js';
 import type { BackendSession, EncodedPlan } from '../src/runtime/backend.js';
-import { loadWasmBackend } from '../src/runtime/wasm-backend.js';
+import { packageRoot } from '../src/runtime/package-root.js';
+import { createWasmBackend, loadWasmBackend, relaxedSimdSupported } from '../src/runtime/wasm-backend.js';
+import type { WasmBackend } from '../src/runtime/wasm-core.js';
 import { build, computeOn, withWord } from './plan-helpers.js';
 
 export const backend = loadWasmBackend();
+
+/**
+ * Both builds of the module, by name: the SIMD128 baseline, and the
+ * relaxed-SIMD one where the engine validates it (Node 20 needs V8's flag,
+ * set here; it is on by default from Node 22).
+ */
+export function moduleBuilds(): [string, WasmBackend][] {
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const builds: [string, WasmBackend][] = [['simd', loadWasmBackend({ simd: 'baseline' })]];
+  if (relaxedSimdSupported()) {
+    const relaxed = readFileSync(join(packageRoot(), 'dist', 'sessionflow-relaxed.wasm'));
+    builds.push(['relaxed-simd', createWasmBackend(new WebAssembly.Module(relaxed), 'relaxed-simd')]);
+  }
+  return builds;
+}
 
 /** Runs a one-step plan over fed inputs and returns the single output. */
 export function compute(inputs: [DType, number[], TypedArray][], out: [DType, number[]], kernel: KernelId, attrs: number[] = []): ArrayBuffer {
