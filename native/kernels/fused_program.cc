@@ -209,10 +209,18 @@ size_t FusedProgram::assign_registers(uint8_t* memory) {
   for (int32_t i = 0; i < n_instr_; ++i) {
     int32_t r = n_in_ + i;
     if (regs_[r].mode == Tile && r != result) regs_[r].slot = take();
-    // Every register whose life ends here, not only this instruction's
-    // operands: a folded Mul's operand is read by the Add or Sub after it.
-    for (int32_t q = 0; q < r; ++q) {
-      if (regs_[q].slot >= 0 && regs_[q].last_use == i) release(q);
+    // Registers whose life ends here: this instruction's operands, and a
+    // folded Mul's, which this Add or Sub reads in its place. Each once.
+    int32_t used[5] = {-1, -1, -1, -1, -1};
+    read_operands(instr(i), used);
+    if (int32_t m = regs_[r].folded_mul; m >= 0) {
+      used[3] = instr(m - n_in_).a;
+      used[4] = instr(m - n_in_).b;
+    }
+    for (int32_t u = 0; u < 5; ++u) {
+      bool repeated = false;
+      for (int32_t v = 0; v < u; ++v) repeated |= used[v] == used[u];
+      if (used[u] >= 0 && !repeated && regs_[used[u]].last_use == i) release(used[u]);
     }
     if (regs_[r].last_use < 0) release(r);
   }
