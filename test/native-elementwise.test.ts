@@ -3,7 +3,9 @@ import { describe, it, expect } from 'vitest';
 import { BinaryOp, DTypeCode, FusedKind, Kernel, ReduceOp, Status, UnaryOp, type KernelId } from '../src/compiler/plan-format.js';
 import { DType, bool, float32, int32 } from '../src/graph/dtypes.js';
 import { isRunFailure } from '../src/runtime/backend.js';
-import { encoded, expectCode, f32, f32bits, i32, mulAddFoldCases, program, reduceAxes, softmaxRows, type PlanSpec } from './plan-helpers.js';
+import {
+  encoded, expectCode, f32, f32bits, i32, mulAddFoldCases, program, reduceAxes, registerBlockCase, softmaxRows, type PlanSpec,
+} from './plan-helpers.js';
 import { backend, fetchAll, fetchWith, runPlan } from './native-helpers.js';
 
 describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () => {
@@ -177,61 +179,7 @@ describe('native backend: elementwise family, Fused, FusedReduce, Softmax', () =
   });
 
   describe('register blocks (float32 programs over full-size and one-value inputs)', () => {
-    // y = sqdiff(max(leakyRelu(tanh(x*1.5 + s) * sigmoid(z) / z, 0.1), exp(x)) - 1.5, 1.5) - 0.25*x:
-    // the inline ops (multiply-add folds, Tanh, Sigmoid, Mul, Div, Sub) and row-function ones
-    // (Exp, LeakyRelu with its param, Maximum, SquaredDifference), constant and one-value operands.
-    const ops: [number, number, number[], number?][] = [  // [kind, op, operand registers, param]
-      [B, BinaryOp.Mul, [0, 3]], [B, BinaryOp.Add, [4, 2]], [U, UnaryOp.Tanh, [5]], [U, UnaryOp.Sigmoid, [1]],
-      [B, BinaryOp.Mul, [6, 7]], [B, BinaryOp.Div, [8, 1]], [U, UnaryOp.Exp, [0]], [U, UnaryOp.LeakyRelu, [9], 0.1],
-      [B, BinaryOp.Maximum, [11, 10]], [B, BinaryOp.Sub, [12, 3]], [B, BinaryOp.SquaredDifference, [13, 3]],
-      [B, BinaryOp.Mul, [15, 0]], [B, BinaryOp.Sub, [14, 16]],
-    ];
-    const constants: Record<number, number> = { 3: 1.5, 15: 0.25 };  // registers holding constants
-    const fusedProgram = program(...Array.from({ length: 15 }, (_, k) => {
-      const r = k + 3;
-      if (r in constants) return [K, 0, F, f32bits(constants[r]), 0, 0];
-      const [kind, op, [a, b = 0], param] = ops[r < 15 ? r - 4 : r - 5];
-      return [kind, op, F, a, b, param === undefined ? 0 : f32bits(param)];
-    }));
-    /** The program as one Fused step, or as one Unary or Binary step per op; then `negate`d by a Unary step or fetched as is. */
-    function spec(n: number, fused: boolean, negate: boolean): PlanSpec {
-      const inputs: BufferSpecLike[] = [{ dtype: float32, shape: [n] }, { dtype: float32, shape: [n] }, { dtype: float32, shape: [] }];
-      const scalar = (v: number): BufferSpecLike => ({ dtype: float32, shape: [], data: new Float32Array([v]) });
-      const buffers: BufferSpecLike[] = [...inputs];
-      const steps: PlanSpec['steps'] = [];
-      let result: number;
-      if (fused) {
-        result = buffers.push({ dtype: float32, shape: [n] }) - 1;
-        steps.push([Kernel.Fused, [0, 1, 2], [result], fusedProgram]);
-      } else {
-        const bufferOf = new Map<number, number>([[0, 0], [1, 1], [2, 2]]);
-        for (const [r, v] of Object.entries(constants)) bufferOf.set(Number(r), buffers.push(scalar(v)) - 1);
-        ops.forEach(([kind, op, operands, param], k) => {
-          const out = buffers.push({ dtype: float32, shape: [n] }) - 1;
-          bufferOf.set(k + (k < 11 ? 4 : 5), out);
-          steps.push([kind === U ? Kernel.Unary : Kernel.Binary, operands.map((r) => bufferOf.get(r)!), [out],
-            param === undefined ? [op] : [op, f32bits(param)]]);
-        });
-        result = buffers.length - 1;
-      }
-      if (negate) {
-        const negated = buffers.push({ dtype: float32, shape: [n] }) - 1;
-        steps.push([Kernel.Unary, [result], [negated], [UnaryOp.Neg]]);
-        result = negated;
-      }
-      return { buffers, steps, feeds: [0, 1, 2], fetches: [result] };
-    }
-    type BufferSpecLike = PlanSpec['buffers'][number];
-    const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 90, -90, 3e38];
-    const inputs = (n: number) => [
-      ramp(n, (k) => (k < specials.length ? specials[k] : Math.sin(k * 0.37) * 8)),
-      ramp(n, (k) => (k >= n - specials.length ? specials[n - 1 - k] : k % 97 === 0 ? 0 : Math.cos(k * 0.11) * 6)),
-      new Float32Array([0.5]),
-    ];
-    const firstDifference = (got: ArrayBuffer, want: ArrayBuffer) => {
-      const [g, w] = [new Float32Array(got), new Float32Array(want)];
-      return g.length === w.length ? g.findIndex((v, k) => !Object.is(v, w[k])) : -2;
-    };
+    const { spec, inputs, firstDifference } = registerBlockCase();
 
     it('gives the bits of the same ops run as separate steps, blocks, tiles and the last partial block', () => {
       const n = 5 * 512 + 3 * 128 + 77;

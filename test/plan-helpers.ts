@@ -2,8 +2,8 @@
 import { expect } from 'vitest';
 import { encodePlan, alignUp } from '../src/compiler/encode.js';
 import { byteSize, type PlanIR, type PlanBuffer, type PlanVariable } from '../src/compiler/plan.js';
-import { BinaryOp, DTypeCode, FusedKind, type KernelId } from '../src/compiler/plan-format.js';
-import type { DType, TypedArray } from '../src/graph/dtypes.js';
+import { BinaryOp, DTypeCode, FusedKind, Kernel, UnaryOp, type KernelId } from '../src/compiler/plan-format.js';
+import { float32, type DType, type TypedArray } from '../src/graph/dtypes.js';
 import {
   isRunFailure, type Backend, type BackendPlan, type BackendSession, type EncodedPlan, type RunFailure, type SessionConfig,
 } from '../src/runtime/backend.js';
@@ -202,4 +202,76 @@ export function mulAddFoldCases() {
     ['x*y + y (no scalar factor: not folded)', [mul(0, 1), add(3, 1)], (a, b) => fr(fr(a * b) + b)],
   ];
   return { n, x, y, k, constant, mul, add, cases };
+}
+
+/**
+ * What both backends check bit for bit for the register-block form of Fused
+ * (a float32 program over full-size and one-value inputs): the program as one
+ * Fused step against its ops as separate Unary and Binary steps. Registers 0:
+ * x, 1: z (full size), 2: s (one value); 3 and 15 constants;
+ *   y = 1.5 / (sqdiff(max(leakyRelu(tanh(x*1.5 + s) * sigmoid(z) / z, 0.1), exp(x)) - 1.5, 1.5) - 0.25*x + sigmoid(z))
+ * covers the inline ops (multiply-add folds with the product first and
+ * second, Tanh, Sigmoid, Mul, Div by a row and of a one-value operand, Sub,
+ * Add), row-function ops (Exp, LeakyRelu with its param, Maximum,
+ * SquaredDifference), constant and one-value operands.
+ */
+export function registerBlockCase() {
+  const { Unary: U, Binary: B, Const: K } = FusedKind;
+  const F = DTypeCode.float32;
+  const ops: [number, number, number[], number?][] = [ // registers 4.., [kind, op, operands, param]
+    [B, BinaryOp.Mul, [0, 3]], [B, BinaryOp.Add, [4, 2]], [U, UnaryOp.Tanh, [5]], [U, UnaryOp.Sigmoid, [1]],
+    [B, BinaryOp.Mul, [6, 7]], [B, BinaryOp.Div, [8, 1]], [U, UnaryOp.Exp, [0]], [U, UnaryOp.LeakyRelu, [9], 0.1],
+    [B, BinaryOp.Maximum, [11, 10]], [B, BinaryOp.Sub, [12, 3]], [B, BinaryOp.SquaredDifference, [13, 3]],
+    /* 15: 0.25 */ [B, BinaryOp.Mul, [15, 0]], [B, BinaryOp.Sub, [14, 16]], [B, BinaryOp.Add, [17, 7]],
+    [B, BinaryOp.Div, [3, 18]],
+  ];
+  const constants: Record<number, number> = { 3: 1.5, 15: 0.25 };
+  const registerOf = (k: number) => k + (k < 11 ? 4 : 5); // op k's register
+  const fusedProgram = program(...Array.from({ length: ops.length + 2 }, (_, j) => {
+    const r = j + 3;
+    if (r in constants) return [K, 0, F, f32bits(constants[r])];
+    const [kind, op, [a, b = 0], param] = ops[r < 15 ? r - 4 : r - 5];
+    return [kind, op, F, a, b, param === undefined ? 0 : f32bits(param)];
+  }));
+
+  /**
+   * The program as one Fused step, or as one Unary or Binary step per op (the
+   * constants as one-value buffers); with `negate`, the result is read by a
+   * Neg step and that is fetched, so the Fused result lives in the arena.
+   */
+  function spec(n: number, fused: boolean, negate = false): PlanSpec {
+    const buffers: BufferSpec[] = [{ dtype: float32, shape: [n] }, { dtype: float32, shape: [n] }, { dtype: float32, shape: [] }];
+    const steps: StepSpec[] = [];
+    if (fused) {
+      buffers.push({ dtype: float32, shape: [n] });
+      steps.push([Kernel.Fused, [0, 1, 2], [3], fusedProgram]);
+    } else {
+      const bufferOf = new Map([[0, 0], [1, 1], [2, 2]]);
+      for (const [r, v] of Object.entries(constants)) bufferOf.set(Number(r), buffers.push({ dtype: float32, shape: [], data: new Float32Array([v]) }) - 1);
+      ops.forEach(([kind, op, operands, param], k) => {
+        bufferOf.set(registerOf(k), buffers.push({ dtype: float32, shape: [n] }) - 1);
+        steps.push([kind === U ? Kernel.Unary : Kernel.Binary, operands.map((r) => bufferOf.get(r)!), [bufferOf.get(registerOf(k))!],
+          param === undefined ? [op] : [op, f32bits(param)]]);
+      });
+    }
+    if (negate) {
+      buffers.push({ dtype: float32, shape: [n] });
+      steps.push([Kernel.Unary, [buffers.length - 2], [buffers.length - 1], [UnaryOp.Neg]]);
+    }
+    return { buffers, steps, feeds: [0, 1, 2], fetches: [buffers.length - 1] };
+  }
+
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 90, -90, 3e38, 1e-45];
+  /** x, z and s for n elements: special values at the ends of x and z, zeros in z. */
+  const inputs = (n: number) => [
+    Float32Array.from({ length: n }, (_, k) => (k < specials.length ? specials[k] : Math.sin(k * 0.37) * 8)),
+    Float32Array.from({ length: n }, (_, k) => (k >= n - specials.length ? specials[n - 1 - k] : k % 97 === 0 ? 0 : Math.cos(k * 0.11) * 6)),
+    new Float32Array([0.5]),
+  ];
+  /** The first element whose bits differ (Object.is), -1 if none, -2 for different lengths. */
+  const firstDifference = (got: ArrayBuffer, want: ArrayBuffer) => {
+    const [g, w] = [new Float32Array(got), new Float32Array(want)];
+    return g.length === w.length ? g.findIndex((v, k) => !Object.is(v, w[k])) : -2;
+  };
+  return { spec, inputs, firstDifference };
 }

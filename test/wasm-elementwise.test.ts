@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { BinaryOp, FusedKind, Kernel, ReduceOp, Status, UnaryOp } from '../src/compiler/plan-format.js';
 import { DType, bool, float32, int32 } from '../src/graph/dtypes.js';
 import {
-  build, bytesOf, expectInvalid, f32, f32bits, i32, ok, program, reduceAxes, run, runFresh, softmaxRows, type BufferSpec, type PlanSpec,
+  build, bytesOf, expectInvalid, f32, f32bits, i32, ok, program, reduceAxes, registerBlockCase, run, runFresh, softmaxRows,
 } from './plan-helpers.js';
 import { backend, compute, expectNoTrapOnCorruption, moduleBuilds } from './wasm-helpers.js';
 
@@ -177,57 +177,7 @@ describe('wasm backend: Fused', () => {
 describe('wasm backend: Fused register blocks (float32 programs over full-size and one-value inputs)', () => {
   // Within each build of the module, the block path must give the bits of the tile path's row functions.
   const modules = moduleBuilds();
-  const { Unary: U, Binary: Bin, Const: K } = FusedKind;
-
-  // Registers 0: x, 1: z (full size), 2: s (one value); 3 and 15 constants. y =
-  // 1.5 / (sqdiff(max(leakyRelu(tanh(x*1.5 + s) * sigmoid(z) / z, 0.1), exp(x)) - 1.5, 1.5) - 0.25*x + sigmoid(z)):
-  // the inline ops (multiply-add folds with the product first and second, Tanh, Sigmoid, Mul, Div
-  // by a row and of a one-value operand, Sub, Add), row-function ops (Exp, LeakyRelu with its
-  // param, Maximum, SquaredDifference), constant and one-value operands.
-  const ops: [number, number, number[], number?][] = [ // registers 4.., [kind, op, operands, param]
-    [Bin, BinaryOp.Mul, [0, 3]], [Bin, BinaryOp.Add, [4, 2]], [U, UnaryOp.Tanh, [5]], [U, UnaryOp.Sigmoid, [1]],
-    [Bin, BinaryOp.Mul, [6, 7]], [Bin, BinaryOp.Div, [8, 1]], [U, UnaryOp.Exp, [0]], [U, UnaryOp.LeakyRelu, [9], 0.1],
-    [Bin, BinaryOp.Maximum, [11, 10]], [Bin, BinaryOp.Sub, [12, 3]], [Bin, BinaryOp.SquaredDifference, [13, 3]],
-    /* 15: 0.25 */ [Bin, BinaryOp.Mul, [15, 0]], [Bin, BinaryOp.Sub, [14, 16]], [Bin, BinaryOp.Add, [17, 7]],
-    [Bin, BinaryOp.Div, [3, 18]],
-  ];
-  const constants: Record<number, number> = { 3: 1.5, 15: 0.25 };
-  const registerOf = (k: number) => k + (k < 11 ? 4 : 5); // op k's register
-  const fusedProgram = program(...Array.from({ length: ops.length + 2 }, (_, j) => {
-    const r = j + 3;
-    if (r in constants) return [K, 0, F, f32bits(constants[r])];
-    const [kind, op, [a, b = 0], param] = ops[r < 15 ? r - 4 : r - 5];
-    return [kind, op, F, a, b, param === undefined ? 0 : f32bits(param)];
-  }));
-
-  /** The program as one Fused step, or as one Unary or Binary step per op (the constants as one-value buffers). */
-  function spec(n: number, fused: boolean): PlanSpec {
-    const buffers: BufferSpec[] = [{ dtype: float32, shape: [n] }, { dtype: float32, shape: [n] }, { dtype: float32, shape: [] }];
-    if (fused) {
-      buffers.push({ dtype: float32, shape: [n] });
-      return { buffers, steps: [[Kernel.Fused, [0, 1, 2], [3], fusedProgram]], feeds: [0, 1, 2], fetches: [3] };
-    }
-    const bufferOf = new Map([[0, 0], [1, 1], [2, 2]]);
-    for (const [r, v] of Object.entries(constants)) bufferOf.set(Number(r), buffers.push({ dtype: float32, shape: [], data: new Float32Array([v]) }) - 1);
-    const steps: PlanSpec['steps'] = ops.map(([kind, op, operands, param], k) => {
-      bufferOf.set(registerOf(k), buffers.push({ dtype: float32, shape: [n] }) - 1);
-      return [kind === U ? Kernel.Unary : Kernel.Binary, operands.map((r) => bufferOf.get(r)!), [bufferOf.get(registerOf(k))!],
-        param === undefined ? [op] : [op, f32bits(param)]];
-    });
-    return { buffers, steps, feeds: [0, 1, 2], fetches: [buffers.length - 1] };
-  }
-
-  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 90, -90, 3e38, 1e-45];
-  const inputs = (n: number) => [
-    Float32Array.from({ length: n }, (_, k) => (k < specials.length ? specials[k] : Math.sin(k * 0.37) * 8)),
-    Float32Array.from({ length: n }, (_, k) => (k >= n - specials.length ? specials[n - 1 - k] : k % 97 === 0 ? 0 : Math.cos(k * 0.11) * 6)),
-    new Float32Array([0.5]),
-  ];
-  /** The first element whose bits differ (Object.is), -1 if none. */
-  const firstDifference = (got: ArrayBuffer, want: ArrayBuffer) => {
-    const [g, w] = [new Float32Array(got), new Float32Array(want)];
-    return g.length === w.length ? g.findIndex((v, k) => !Object.is(v, w[k])) : -2;
-  };
+  const { spec, inputs, firstDifference } = registerBlockCase();
 
   it('runs on both module builds', () => {
     expect(modules.map(([name]) => name)).toEqual(['simd', 'relaxed-simd']);

@@ -100,7 +100,6 @@ void fill(uint8_t* dst, const uint8_t* value, int32_t size, int64_t n) {
 
 }  // namespace
 
-
 const char* fused_program_validate(const Plan& plan, const StepDesc& step, int32_t at, const Shape& shape,
                                    int32_t* result_dtype) {
   if (step.n_out != 1 || step.n_in < 1) return "needs in[x...] out[y]";
