@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
   std::printf("packing A and B^T at 1024: %.2f ms of CPU time\n", pack_ms(arch, 1024, runs));
   const struct { GemmDims d; bool tb; } cases[] = {
       {{256, 256, 256}, false}, {{512, 512, 512}, false}, {{1024, 1024, 1024}, false}, {{1024, 1024, 1024}, true},
-      {{1, 1024, 1024}, false}, {{8, 1024, 1024}, false}};
+      {{1, 1024, 1024}, false}, {{8, 1024, 1024}, false},
+      {{128, 512, 784}, false}, {{128, 512, 512}, false}};  // mlp_infer's two big layers
   for (int32_t threads : {1, 2}) {
     for (const auto& c : cases) {
       Rate rate = measure(arch, c.d, c.tb, threads, runs);

@@ -8,6 +8,7 @@ export const HEADER_WORDS: i32 = 16;
 export const BUFFER_WORDS: i32 = 16;
 export const VAR_WORDS: i32 = 12;
 export const FUSED_INSTR_WORDS: i32 = 6;
+export const WINDOW_ATTRS: i32 = 14;
 
 export namespace Header {
   export const Magic: i32 = 0;
@@ -78,6 +79,10 @@ export namespace Kernel {
   export const Random: i32 = 19;
   export const Shuffle: i32 = 20;
   export const ApplyUpdate: i32 = 21;
+  export const Im2Col: i32 = 22;
+  export const Col2Im: i32 = 23;
+  export const Pool: i32 = 24;
+  export const PoolGrad: i32 = 25;
 }
 
 export namespace UnaryOp {
@@ -178,4 +183,26 @@ export namespace UpdateKind {
   export const Momentum: i32 = 1;
   export const Adam: i32 = 2;
   export const RMSProp: i32 = 3;
+}
+
+export namespace Window {
+  export const N: i32 = 0;
+  export const H: i32 = 1;
+  export const W: i32 = 2;
+  export const C: i32 = 3;
+  export const OH: i32 = 4;
+  export const OW: i32 = 5;
+  export const KH: i32 = 6;
+  export const KW: i32 = 7;
+  export const SH: i32 = 8;
+  export const SW: i32 = 9;
+  export const DH: i32 = 10;
+  export const DW: i32 = 11;
+  export const PT: i32 = 12;
+  export const PL: i32 = 13;
+}
+
+export namespace PoolOp {
+  export const Max: i32 = 0;
+  export const Avg: i32 = 1;
 }

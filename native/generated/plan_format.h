@@ -12,6 +12,7 @@ constexpr int32_t HEADER_WORDS = 16;
 constexpr int32_t BUFFER_WORDS = 16;
 constexpr int32_t VAR_WORDS = 12;
 constexpr int32_t FUSED_INSTR_WORDS = 6;
+constexpr int32_t WINDOW_ATTRS = 14;
 
 namespace Header {
 enum : int32_t {
@@ -93,6 +94,10 @@ enum : int32_t {
   Random = 19,
   Shuffle = 20,
   ApplyUpdate = 21,
+  Im2Col = 22,
+  Col2Im = 23,
+  Pool = 24,
+  PoolGrad = 25,
 };
 }  // namespace Kernel
 
@@ -213,5 +218,31 @@ enum : int32_t {
   RMSProp = 3,
 };
 }  // namespace UpdateKind
+
+namespace Window {
+enum : int32_t {
+  N = 0,
+  H = 1,
+  W = 2,
+  C = 3,
+  OH = 4,
+  OW = 5,
+  KH = 6,
+  KW = 7,
+  SH = 8,
+  SW = 9,
+  DH = 10,
+  DW = 11,
+  PT = 12,
+  PL = 13,
+};
+}  // namespace Window
+
+namespace PoolOp {
+enum : int32_t {
+  Max = 0,
+  Avg = 1,
+};
+}  // namespace PoolOp
 
 }  // namespace sf

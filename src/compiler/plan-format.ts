@@ -97,7 +97,10 @@ export const DTypeCode = {
  *                                           activation (a UnaryOp, Identity = none;
  *                                           param its float32-bits parameter).
  *                                           bVar >= 0: B is that var-table entry's
- *                                           storage and the inputs are [a(,bias)]
+ *                                           storage, read as the row-major [K, N]
+ *                                           ([N, K] with transB) matrix of its K*N
+ *                                           elements (a conv filter [kh, kw, cin, N]
+ *                                           is [kh*kw*cin, N]); the inputs are [a(,bias)]
  *   Reduce     in[x] out[y] attr[op, outer, n, inner]
  *                                           x viewed as [outer, n, inner], y as [outer, inner]
  *   Transpose  in[x] out[y] attr[perm...]   perm has rank(x) entries
@@ -130,6 +133,36 @@ export const DTypeCode = {
  *                                           rows (first axis) in a random order
  *   ApplyUpdate in[grad, hyper...] out[] or out[y] attr[kind, var, slot0, slot1, flags]
  *                                           one optimizer step on a variable, in place
+ *
+ * The four window kernels below (float32) share one geometry, WINDOW_ATTRS
+ * words indexed by `Window`: an NHWC image x [N, H, W, C], a window of
+ * KH x KW taps spaced DH, DW apart, moved by SH, SW, with PT rows and PL
+ * columns of padding before the image, giving OH x OW positions. Window
+ * position (oh, ow), tap (kh, kw) reads image row oh*SH - PT + kh*DH and
+ * column ow*SW - PL + kw*DW; taps outside the image are padding. Every size
+ * is >= 0, KH, KW, SH, SW, DH, DW >= 1, PT, PL >= 0. No kernel's output may
+ * overlap its inputs.
+ *   Im2Col     in[x] out[cols] attr[geometry]
+ *                                           cols [N*OH*OW, KH*KW*C]: row (n, oh, ow),
+ *                                           column (kh, kw, c) = the tap's x, 0 for padding
+ *   Col2Im     in[cols] out[x] attr[geometry]
+ *                                           the adjoint of Im2Col: x = 0, then every
+ *                                           in-image entry of cols added to its x
+ *                                           element, in row-major order of cols
+ *   Pool       in[x] out[y] attr[op, geometry]
+ *                                           y [N, OH, OW, C]; op: PoolOp. Padding takes
+ *                                           no part: Max is the largest in-image tap
+ *                                           (NaN wins), Avg their float32 sum in (kh, kw)
+ *                                           order divided by their count. A window with
+ *                                           no in-image tap gives Max -FLT_MAX (as
+ *                                           TensorFlow) and Avg 0
+ *   PoolGrad   in[x, dy] (Max) or in[dy] (Avg) out[dx] attr[op, geometry]
+ *                                           dx [N, H, W, C] = 0, then for each window in
+ *                                           row-major (n, oh, ow, c) order: Max adds dy
+ *                                           to the first in-image tap, in (kh, kw) order,
+ *                                           equal to the window's Pool value (NaN equal
+ *                                           to NaN); Avg adds dy / count (one division,
+ *                                           then the same quotient) to every in-image tap
  */
 export const Kernel = {
   Copy: 1,
@@ -153,6 +186,34 @@ export const Kernel = {
   Random: 19,
   Shuffle: 20,
   ApplyUpdate: 21,
+  Im2Col: 22,
+  Col2Im: 23,
+  Pool: 24,
+  PoolGrad: 25,
+} as const;
+
+/** Words of a window kernel's geometry (see Kernel), in this order. */
+export const Window = {
+  N: 0,
+  H: 1,
+  W: 2,
+  C: 3,
+  OH: 4,
+  OW: 5,
+  KH: 6,
+  KW: 7,
+  SH: 8,
+  SW: 9,
+  DH: 10,
+  DW: 11,
+  PT: 12,
+  PL: 13,
+} as const;
+export const WINDOW_ATTRS = 14;
+
+export const PoolOp = {
+  Max: 0,
+  Avg: 1,
 } as const;
 
 /** Words per instruction of a Fused program: kind, op, dtype, a, b, c. */
@@ -303,6 +364,8 @@ export const GENERATED_ENUMS = {
   ArgOp,
   Distribution,
   UpdateKind,
+  Window,
+  PoolOp,
 } as const;
 
 export const GENERATED_CONSTANTS = {
@@ -314,4 +377,5 @@ export const GENERATED_CONSTANTS = {
   BUFFER_WORDS,
   VAR_WORDS,
   FUSED_INSTR_WORDS,
+  WINDOW_ATTRS,
 } as const;
