@@ -175,9 +175,12 @@ describe('wasm MatMul validation', () => {
     invalid(plan([0, 0, 0, 0, 1], [0])); // no such variable
     invalid(plan([0, 0, 0, 0, -2], [0, 1]));
     invalid(plan([0, 0, 0, 0, 0], [0, 1, 2])); // b given twice
-    invalid(plan([0, 1, 0, 0, 0], [0])); // the variable is [K, N], not [N, K]
+    // a bVar is read as [K, N] ([N, K] with transB) whatever its shape: only its element count must be K*N
+    session.loadPlan(plan([0, 1, 0, 0, 0], [0]));
+    session.loadPlan(plan([0, 0, 0, 0, 0], [0], [{ ...v, shape: [12] }]));
     invalid(plan([0, 0, 0, 0, 0], [0], [{ ...v, dtype: int32 }]));
-    invalid(plan([0, 0, 0, 0, 0], [0], [{ ...v, shape: [12] }]));
+    invalid(plan([0, 0, 0, 0, 0], [0], [{ ...v, shape: [13] }]));
+    invalid(plan([0, 0, 0, 0, 0], [0], [{ ...v, shape: [3, 5] }]));
     invalid(plan([0, 0, UnaryOp.LogicalNot], [0, 1]));
   });
 });

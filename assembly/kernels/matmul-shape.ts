@@ -1,13 +1,15 @@
 // MatMul operand shapes: a [M, K] ([K, M] when transA), b [K, N] ([N, K] when
 // transB), c [M, N], optional bias [N]; float32 or int32 throughout.
 // attr[transA, transB, activation(, param, bVar)]: with bVar >= 0, b is that
-// var-table entry (its var-table shape) and the inputs are [a(, bias)].
+// var-table entry's storage read as [K, N] ([N, K] when transB) whatever its
+// rank (a conv filter [kh, kw, cin, N] is [kh*kw*cin, N]), so only its element
+// count must be K*N; the inputs are then [a(, bias)].
 //
 //   const m = matmulM(plan, step); // rows of c
-import { DTypeCode, UnaryOp, VarField } from '../generated/plan_format';
+import { DTypeCode, UnaryOp } from '../generated/plan_format';
 import {
-  Plan, bufferRecord, recDType, recDim, recRank, recordWord, stepAttr, stepIn, stepNumAttr, stepNumIn,
-  stepNumOut, stepOut, varDType, varRecord,
+  Plan, bufferRecord, recDType, recDim, recRank, stepAttr, stepIn, stepNumAttr, stepNumIn,
+  stepNumOut, stepOut, varCount, varDType, varRecord,
 } from '../plan';
 import { unaryValid } from '../validate-ops';
 
@@ -35,18 +37,18 @@ export function matmulK(plan: Plan, step: usize): i32 {
   return recDim(bufferRecord(plan, stepIn(step, 0)), matmulTransA(step) ? 0 : 1);
 }
 
-/** Dim k of b, from its buffer or its var-table record. */
-function bDim(plan: Plan, step: usize, k: i32): i32 {
+/** b is op(b) [K, N]: its buffer's dims, or a variable of K*N elements of any rank. */
+function bShapeValid(plan: Plan, step: usize, k: i32, n: i32): bool {
   const v = matmulBVar(step);
-  if (v >= 0) return recordWord(varRecord(plan, v), VarField.Dims + k);
-  return recDim(bufferRecord(plan, stepIn(step, 1)), k);
+  if (v >= 0) return <i64>varCount(varRecord(plan, v)) == <i64>k * <i64>n;
+  const b = bufferRecord(plan, stepIn(step, 1));
+  const transB = matmulTransB(step);
+  return recDim(b, transB ? 1 : 0) == k && recDim(b, transB ? 0 : 1) == n;
 }
 
-function bRankAndDType(plan: Plan, step: usize, dtype: i32): bool {
+function bVarDTypeValid(plan: Plan, step: usize, dtype: i32): bool {
   const v = matmulBVar(step);
-  if (v < 0) return true; // checked with the other inputs
-  const rec = varRecord(plan, v);
-  return varDType(rec) == dtype && recordWord(rec, VarField.Rank) == 2;
+  return v < 0 || varDType(varRecord(plan, v)) == dtype; // a buffer b is checked with the other inputs
 }
 
 function operandsValid(plan: Plan, step: usize): bool {
@@ -57,18 +59,15 @@ function operandsValid(plan: Plan, step: usize): bool {
     const rec = bufferRecord(plan, stepIn(step, i));
     if (recDType(rec) != dtype || recRank(rec) != (i == biasAt ? 1 : 2)) return false;
   }
-  return recRank(bufferRecord(plan, stepOut(step, 0))) == 2 && bRankAndDType(plan, step, dtype);
+  return recRank(bufferRecord(plan, stepOut(step, 0))) == 2 && bVarDTypeValid(plan, step, dtype);
 }
 
 function shapesValid(plan: Plan, step: usize): bool {
   const a = bufferRecord(plan, stepIn(step, 0));
-  const transA = matmulTransA(step);
-  const transB = matmulTransB(step);
   const m = matmulM(plan, step);
   const n = matmulN(plan, step);
   const k = matmulK(plan, step);
-  if (recDim(a, transA ? 1 : 0) != m) return false;
-  if (bDim(plan, step, transB ? 1 : 0) != k || bDim(plan, step, transB ? 0 : 1) != n) return false;
+  if (recDim(a, matmulTransA(step) ? 1 : 0) != m || !bShapeValid(plan, step, k, n)) return false;
   const bias = matmulBias(step);
   return bias < 0 || recDim(bufferRecord(plan, bias), 0) == n;
 }
