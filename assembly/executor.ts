@@ -21,6 +21,9 @@ import { argReduceKernel } from './kernels/arg-reduce';
 import { gatherKernel, oneHotKernel, scatterAddKernel } from './kernels/indexing';
 import { applyUpdateKernel } from './kernels/optimizer';
 import { randomKernel, shuffleKernel } from './kernels/random';
+import { col2imKernel, im2colKernel } from './kernels/window';
+import { poolKernel } from './kernels/window-pool';
+import { poolGradKernel } from './kernels/window-pool-grad';
 
 function stepRun(s: Session, plan: Plan, step: usize, index: i32): i32 {
   switch (stepKernel(step)) {
@@ -45,6 +48,10 @@ function stepRun(s: Session, plan: Plan, step: usize, index: i32): i32 {
     case Kernel.Random: return randomKernel(s, plan, step);
     case Kernel.Shuffle: return shuffleKernel(s, plan, step);
     case Kernel.ApplyUpdate: return applyUpdateKernel(s, plan, step);
+    case Kernel.Im2Col: return im2colKernel(plan, step);
+    case Kernel.Col2Im: return col2imKernel(plan, step);
+    case Kernel.Pool: return poolKernel(plan, step);
+    case Kernel.PoolGrad: return poolGradKernel(plan, step);
   }
   return Status.InvalidPlan;
 }
