@@ -82,6 +82,36 @@ function referenceIm2col(g: number[], x: Float32Array): Float32Array {
   return cols;
 }
 
+/** Col2Im, or PoolGrad (Max routes dy to its first max tap, Avg spreads dy / count): dx in window order. */
+function referenceScatter(g: number[], kernel: 'col2im' | 'max' | 'avg', x: Float32Array, from: Float32Array): Float32Array {
+  const [N, H, W, C, OH, OW, , KW, SH, SW, DH, DW, PT, PL] = g;
+  const dx = new Float32Array(N * H * W * C);
+  const pixel = (n: number, [ih, iw]: [number, number]) => ((n * H + ih) * W + iw) * C;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+    const row = (n * OH + oh) * OW + ow;
+    const t = taps(g, oh, ow);
+    if (kernel === 'col2im') {
+      for (const [ih, iw] of t) {
+        const tap = ((ih - oh * SH + PT) / DH) * KW + (iw - ow * SW + PL) / DW;
+        for (let c = 0; c < C; c++) dx[pixel(n, [ih, iw]) + c] += from[(row * g[6] * KW + tap) * C + c];
+      }
+      continue;
+    }
+    for (let c = 0; c < C; c++) {
+      const d = from[row * C + c];
+      if (kernel === 'avg') {
+        const q = fr(d / t.length);
+        for (const p of t) dx[pixel(n, p) + c] += q;
+      } else if (t.length) {
+        const m = t.map((p) => x[pixel(n, p) + c]).reduce(maxRule, -Infinity);
+        const first = t.find((p) => x[pixel(n, p) + c] === m || (Number.isNaN(m) && Number.isNaN(x[pixel(n, p) + c])))!;
+        dx[pixel(n, first) + c] += d;
+      }
+    }
+  }
+  return dx;
+}
+
 // ---- the fixture --------------------------------------------------------------------------
 
 describe.each(builds)('wasm window kernels (%s)', (_, backend) => {
@@ -104,7 +134,7 @@ describe.each(builds)('wasm window kernels (%s)', (_, backend) => {
     [[1e8, 1, -1e8], 1e8, 0], // Avg: (1e8 + 1) - 1e8 is 0 in float32
   ];
 
-  it.each([1, 4, 7, 19])('Max and Avg with NaN, -Infinity and ties over C = %i (v128 body and scalar tail)', (C) => {
+  it.each([1, 2, 4, 7, 19, 22])('Max and Avg with NaN, -Infinity and ties over C = %i (v128 body and scalar tail)', (C) => {
     const P = PATTERNS.length;
     const g = [1, 1, 3 * P, C, 1, P, 1, 3, 1, 3, 1, 1, 0, 0];
     const x = new Float32Array(3 * P * C);
@@ -139,6 +169,18 @@ describe.each(builds)('wasm window kernels (%s)', (_, backend) => {
     const x = seeded(2 * 19 * 19 * C, 42 + C + s);
     expect(bits(im2col(backend, g, x))).toEqual(bits(referenceIm2col(g, x)));
     for (const op of [PoolOp.Max, PoolOp.Avg]) expect(bits(pool(backend, g, x, op)), `op ${op}`).toEqual(bits(referencePool(g, x, op)));
+  });
+
+  it.each([[7, 3, 1, 1, 1], [7, 3, 2, 1, 1], [20, 3, 1, 1, 2], [22, 3, 2, 1, 1]])('C = %i, k = %i, stride %i, padding %i, dilation %i: Col2Im and PoolGrad as the reference', (C, k, s, pad, d) => {
+    const g = geometry(2, 19, 19, C, k, s, pad, d);
+    const sh = windowShapes(g);
+    const x = seeded(2 * 19 * 19 * C, 7 + C + s).map((v) => Math.round(v * 8) / 8); // ties in the max windows
+    const cols = seeded(sh.cols[0] * sh.cols[1], 3 + C);
+    const dy = seeded(sh.pooled.reduce((p, v) => p * v, 1), 5 + C);
+    const got = new Float32Array(computeOn(backend, [fed(sh.cols, cols)], [float32, sh.image], Kernel.Col2Im, g));
+    expect(bits(got), 'Col2Im').toEqual(bits(referenceScatter(g, 'col2im', x, cols)));
+    expect(bits(poolGrad(backend, g, x, dy, PoolOp.Max)), 'Max').toEqual(bits(referenceScatter(g, 'max', x, dy)));
+    expect(bits(poolGrad(backend, g, x, dy, PoolOp.Avg)), 'Avg').toEqual(bits(referenceScatter(g, 'avg', x, dy)));
   });
 
   it('stays inside the image with extreme strides, dilations, paddings and window sizes', () => {
