@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { AssignMode, Kernel, PoolOp, UnaryOp, WINDOW_ATTRS, type KernelId } from '../src/compiler/plan-format.js';
 import { float32, int32 } from '../src/graph/dtypes.js';
 import { bytesOf, encoded, expectCode, expectInvalid, seeded, type BufferSpec, type PlanSpec } from './plan-helpers.js';
-import { backend, fetchAll, fetchWith } from './native-helpers.js';
+import { backend, expectNoCrashOnCorruption, fetchAll, fetchWith } from './native-helpers.js';
 import { windowCases, windowChecks, windowShapes } from './window-helpers.js';
 
 /** The bit patterns of float32 values, so NaN, -0 and every payload compare exactly. */
@@ -197,6 +197,21 @@ describe('native backend: window kernels', () => {
       words[words[9] + 16 + 2] = 0;
       expectInvalid(session, { ...p, bytes: new Uint8Array(words.buffer) });
       session.close();
+    });
+
+    // Corrupted words may still make an accepted geometry (strides, dilations, paddings do not change
+    // any count): whatever runs must stay inside its buffers. Images are the 4 floats the helper feeds.
+    const small = [1, 2, 2, 1, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1];
+    const corrupted: [string, PlanSpec][] = [
+      ['Im2Col', { buffers: [{ dtype: float32, shape: [4] }, { dtype: float32, shape: [16] }], steps: [[Kernel.Im2Col, [0], [1], small]], feeds: [0], fetches: [1] }],
+      ['Col2Im', { buffers: [{ dtype: float32, shape: [16], data: seeded(16, 3) }, { dtype: float32, shape: [4] }, { dtype: float32, shape: [4] }],
+        steps: [[Kernel.Col2Im, [0], [1], small]], feeds: [2], fetches: [1] }],
+      ['Pool', { buffers: [{ dtype: float32, shape: [4] }, { dtype: float32, shape: [4] }], steps: [[Kernel.Pool, [0], [1], [PoolOp.Avg, ...small]]], feeds: [0], fetches: [1] }],
+      ['PoolGrad', { buffers: [{ dtype: float32, shape: [4] }, { dtype: float32, shape: [4], data: seeded(4, 4) }, { dtype: float32, shape: [4] }],
+        steps: [[Kernel.PoolGrad, [0, 1], [2], [PoolOp.Max, ...small]]], feeds: [0], fetches: [2] }],
+    ];
+    it.each(corrupted)('%s: a corrupted plan is rejected or runs, never crashes', (_name, spec) => {
+      expectNoCrashOnCorruption(spec, 77);
     });
 
     it('accepts empty geometries that would overflow without their zero (C = 0) and runs them', () => {
