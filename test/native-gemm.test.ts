@@ -150,13 +150,14 @@ describe('native backend: GEMM', () => {
       session.close();
     });
 
-    it('rejects a bVar outside the var table or an operand count that does not fit', () => {
+    it('rejects a bVar outside the var table, a variable of other than K*N elements, or an operand count that does not fit', () => {
       const session = backend.createSession({});
       const bad = (attrs: number[], inputs = [0, 2]) =>
         encoded({ ...multiply, steps: [[Kernel.MatMul, inputs, [1], attrs]] });
       expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0, 1])), 'INVALID_PLAN');
       expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0, -2])), 'INVALID_PLAN');
-      expectCode(() => session.loadPlan(bad([0, 0, UnaryOp.Relu, 0, 0])), 'INVALID_PLAN');
+      // B is read as [K, N] from the variable's K*N elements, so only a count other than K*N is wrong.
+      expectCode(() => session.loadPlan(encoded({ ...multiply, vars: [{ slot: 4, dtype: float32, shape: [n, k + 1] }] })), 'INVALID_PLAN');
       expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0, 0], [0, 2, 2])), 'INVALID_PLAN');
       expectCode(() => session.loadPlan(bad([0, 1, UnaryOp.Relu, 0])), 'INVALID_PLAN');
       session.close();

@@ -121,6 +121,15 @@ const char* fused_reduce_validate(const Plan&, const StepDesc&);
 int32_t fused_reduce_run(KernelCall&);
 const char* softmax_validate(const Plan&, const StepDesc&);
 int32_t softmax_run(KernelCall&);
+// Window kernels (window.cc validates all four and runs Im2Col, Col2Im; pool.cc).
+const char* im2col_validate(const Plan&, const StepDesc&);
+int32_t im2col_run(KernelCall&);
+const char* col2im_validate(const Plan&, const StepDesc&);
+int32_t col2im_run(KernelCall&);
+const char* pool_validate(const Plan&, const StepDesc&);
+int32_t pool_run(KernelCall&);
+const char* pool_grad_validate(const Plan&, const StepDesc&);
+int32_t pool_grad_run(KernelCall&);
 
 // Applies UnaryOp `op` in place to `count` elements (MatMul's epilogue);
 // `param` is LeakyRelu's alpha (0.2 when not given).

@@ -45,15 +45,35 @@ GemmDims matmul_dims(const Shape& a, const Shape& c, bool trans_a) {
   return GemmDims{c.dims[0], c.dims[1], trans_a ? a.dims[0] : a.dims[1]};
 }
 
-const char* check_matmul_shapes(const Shape& a, const Shape& b, const Shape& c, const Shape* bias, const MatMulAttrs& m) {
-  if (a.rank != 2 || b.rank != 2 || c.rank != 2) return "operands are not 2-D";
+// op(B) is [K, N]. A B buffer must be 2-D; a variable B is read as the
+// row-major matrix of its K*N elements whatever its rank (a conv filter
+// [kh, kw, cin, cout] is [kh*kw*cin, cout]), so only its count is checked.
+const char* check_b_shape(const Plan& plan, const StepDesc& step, const MatMulAttrs& m, int64_t k, int64_t n) {
+  if (m.b_var >= 0) {
+    if (plan.vars[static_cast<size_t>(m.b_var)].count != k * n) return "variable B's element count is not K*N";
+    return nullptr;
+  }
+  const Shape& b = step_input(plan, step, 1).shape;
+  if (b.rank != 2) return "operands are not 2-D";
+  if ((m.trans_b ? b.dims[1] : b.dims[0]) != k) return "inner dimensions differ";
+  if ((m.trans_b ? b.dims[0] : b.dims[1]) != n) return "output shape is not [M, N]";
+  return nullptr;
+}
+
+const char* check_matmul_shapes(const Plan& plan, const StepDesc& step, const MatMulAttrs& m) {
+  const Shape& a = step_input(plan, step, 0).shape;
+  const Shape& c = step_output(plan, step, 0).shape;
+  if (a.rank != 2 || c.rank != 2) return "operands are not 2-D";
   int64_t rows = m.trans_a ? a.dims[1] : a.dims[0];
   int64_t k = m.trans_a ? a.dims[0] : a.dims[1];
-  int64_t kb = m.trans_b ? b.dims[1] : b.dims[0];
-  int64_t n = m.trans_b ? b.dims[0] : b.dims[1];
-  if (k != kb) return "inner dimensions differ";
-  if (c.dims[0] != rows || c.dims[1] != n) return "output shape is not [M, N]";
-  if (bias != nullptr && (bias->rank != 1 || bias->dims[0] != n)) return "bias is not [N]";
+  int64_t n = c.dims[1];
+  if (c.dims[0] != rows) return "output shape is not [M, N]";
+  if (const char* bad = check_b_shape(plan, step, m, k, n)) return bad;
+  int32_t bias = bias_input(step, m);
+  if (bias >= 0) {
+    const Shape& s = step_input(plan, step, bias).shape;
+    if (s.rank != 1 || s.dims[0] != n) return "bias is not [N]";
+  }
   return nullptr;
 }
 
@@ -69,10 +89,6 @@ const char* check_matmul_operands(const Plan& plan, const StepDesc& step, const 
   bool supported = unary_supports(m.activation, dtype) || (dtype == DTypeCode::float32 && m.activation == UnaryOp::LeakyRelu);
   if (!supported) return "activation not defined for this dtype";
   return nullptr;
-}
-
-const Shape& b_shape(const Plan& plan, const StepDesc& step, const MatMulAttrs& m) {
-  return m.b_var >= 0 ? plan.vars[static_cast<size_t>(m.b_var)].shape : step_input(plan, step, 1).shape;
 }
 
 // Reserves `floats` in `buffer`; false (with arg = the bytes) when out of memory.
@@ -165,10 +181,7 @@ const char* matmul_validate(const Plan& plan, const StepDesc& step) {
   if (m.b_var < -1 || m.b_var >= static_cast<int32_t>(plan.vars.size())) return "bVar is neither -1 nor a variable index";
   if (const char* bad = check_matmul_operands(plan, step, m)) return bad;
   if ((step.attr[0] != 0 && step.attr[0] != 1) || (step.attr[1] != 0 && step.attr[1] != 1)) return "transpose flags are not 0 or 1";
-  int32_t bias = bias_input(step, m);
-  const Shape* bias_shape = bias >= 0 ? &step_input(plan, step, bias).shape : nullptr;
-  return check_matmul_shapes(step_input(plan, step, 0).shape, b_shape(plan, step, m), step_output(plan, step, 0).shape,
-                             bias_shape, m);
+  return check_matmul_shapes(plan, step, m);
 }
 
 int32_t matmul_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool, std::unique_ptr<StepState>* state) {

@@ -5,7 +5,7 @@
 namespace sf {
 namespace {
 
-constexpr int32_t KERNEL_TABLE_SIZE = Kernel::ApplyUpdate + 1;
+constexpr int32_t KERNEL_TABLE_SIZE = Kernel::PoolGrad + 1;
 
 constexpr KernelEntry KERNELS[] = {
     {nullptr, nullptr, nullptr},  // 0: no kernel
@@ -30,6 +30,10 @@ constexpr KernelEntry KERNELS[] = {
     {"Random", random_validate, random_run},
     {"Shuffle", shuffle_validate, shuffle_run},
     {"ApplyUpdate", apply_update_validate, apply_update_run},
+    {"Im2Col", im2col_validate, im2col_run},
+    {"Col2Im", col2im_validate, col2im_run},
+    {"Pool", pool_validate, pool_run},
+    {"PoolGrad", pool_grad_validate, pool_grad_run},
 };
 static_assert(sizeof(KERNELS) / sizeof(KERNELS[0]) == KERNEL_TABLE_SIZE,
               "every Kernel id of plan_format.h needs exactly one row in KERNELS");
