@@ -58,7 +58,20 @@ const CASES: Case[] = [
   { op: 'SumToShapeOf', inputs: [vals([2, 3])], build: (x) => makeTensor('SumToShapeOf', [x, tf.zeros([1, 3])]) },
   { op: 'BroadcastToShapeOf', inputs: [vals([3])], build: (x) => makeTensor('BroadcastToShapeOf', [x, tf.zeros([2, 3])], { axes: null, reinsert: false }) },
   { op: 'ReshapeLike', inputs: [vals([2, 3])], build: (x) => makeTensor('ReshapeLike', [x, tf.zeros([6])]) },
+  { op: 'Conv2D', inputs: [vals([1, 4, 4, 2]), vals([3, 3, 2, 2], -1, 1, 2)], build: (x, f) => tf.nn.conv2d(x, f, 1, 'SAME') },
+  { op: 'Conv2D', inputs: [vals([2, 5, 4, 1]), vals([2, 2, 1, 3], -1, 1, 2)], build: (x, f) => tf.nn.conv2d(x, f, 2, 'VALID', { dilations: [2, 1] }) },
+  { op: 'Conv2DBackpropInput', inputs: [vals([2, 2, 1, 2], -1, 1, 2), vals([1, 3, 3, 2])], build: (f, dy) => tf.nn.conv2dBackpropInput([1, 3, 3, 1], f, dy, 1, 'SAME') },
+  { op: 'Conv2DBackpropFilter', inputs: [vals([1, 3, 3, 1]), vals([1, 2, 2, 2], -1, 1, 2)], build: (x, dy) => tf.nn.conv2dBackpropFilter(x, [2, 2, 1, 2], dy, 2, 'SAME') },
+  // Values a quarter apart, so a step of eps never changes which tap is a window's max.
+  { op: 'MaxPool', inputs: [{ shape: [1, 4, 4, 1], values: [5, -3, 2, 7, -1, 4, 0, -6, 3, -5, 6, 1, -2, -7, -4, 8].map((v) => v / 4) }], build: (x) => tf.nn.maxPool(x, 3, 2, 'SAME') },
+  { op: 'AvgPool', inputs: [vals([1, 5, 4, 2])], build: (x) => tf.nn.avgPool(x, [2, 3], [2, 1], 'SAME') },
+  { op: 'AvgPoolGrad', inputs: [vals([1, 3, 2, 2])], build: (dy) => makeTensor('AvgPoolGrad', [tf.zeros([1, 5, 4, 2]), dy], { ksize: [2, 3], strides: [2, 2], padding: 'SAME' }) },
 ];
+
+/** Rows whose gradient function throws UnimplementedError, each with a graph that reaches it. */
+const UNIMPLEMENTED: Record<string, () => tf.Tensor> = {
+  MaxPoolGrad: () => makeTensor('MaxPoolGrad', [tf.zeros([1, 2, 2, 1]), tf.zeros([1, 1, 1, 1])], { ksize: [2, 2], strides: [2, 2], padding: 'VALID' }),
+};
 
 /** Composite functions built from the rows above, checked the same way. */
 const COMPOSITES: Case[] = [
@@ -98,8 +111,15 @@ function checkGradient(backend: tf.BackendName, c: Case): void {
 describe('every differentiable row has a gradient check', () => {
   it('covers the registry', () => {
     const differentiable = registeredOpTypes().filter((t) => typeof getOpDef(t).gradient === 'function');
-    const covered = new Set(CASES.map((c) => c.op));
+    const covered = new Set([...CASES.map((c) => c.op), ...Object.keys(UNIMPLEMENTED)]);
     expect(differentiable.filter((t) => !covered.has(t))).toEqual([]);
+  });
+
+  it.each(Object.entries(UNIMPLEMENTED))('%s says its gradient is not implemented', (_, build) => {
+    new tf.Graph().asDefault(() => {
+      const y = build();
+      expect(() => tf.gradients(tf.reduceSum(y), [y.op.inputs[1]])).toThrow(tf.errors.UnimplementedError);
+    });
   });
 
   it('rows without a gradient and not marked say so when differentiated', () => {

@@ -6,6 +6,7 @@
  * range: backends allow exactly that overlap). Views share their base's memory.
  */
 import { alignUp } from './encode.js';
+import { InternalError } from '../runtime/errors.js';
 import { Kernel } from './plan-format.js';
 import { byteSize, elementCount, rootOf, type PlanIR } from './plan.js';
 
@@ -59,6 +60,9 @@ function computeLifetimes(plan: PlanIR): Map<number, Lifetime> {
   plan.steps.forEach((s, i) => [...s.inputs, ...s.outputs].forEach((b) => touch(b, i)));
   plan.fetches.forEach((b) => touch(b, END));
   for (const b of plan.feeds) lifetimes.get(rootOf(plan, b))!.last = END;
+  for (const life of lifetimes.values()) {
+    if (life.first === END) throw new InternalError(`Buffer ${life.root} is fetched but no step writes it.`);
+  }
   return lifetimes;
 }
 

@@ -20,6 +20,8 @@ import { defineOps, type InferArgs, type LowerContext, type OpTable } from './re
 import { sumToShapeOf } from './shape-helpers.js';
 
 export { relu, relu6, elu, softplus, sigmoid, tanh, leakyRelu } from './math.js';
+export { avgPool, conv2d, conv2dBackpropFilter, conv2dBackpropInput, maxPool } from './conv.js';
+export type { Conv2DOptions, DataFormat, Padding, PoolOptions } from './conv.js';
 
 function inferLastAxis({ inputs: [x], describe }: InferArgs) {
   checkDType(x, FLOAT, 'logits');

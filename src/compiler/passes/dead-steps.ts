@@ -4,7 +4,7 @@
  * effects beyond their outputs always stay.
  */
 import { Kernel } from '../plan-format.js';
-import type { PlanIR } from '../plan.js';
+import { rootOf, type PlanIR } from '../plan.js';
 import { analyzeUses, withoutSteps } from './uses.js';
 
 /** Kernels that write variables or advance random streams. */
@@ -16,7 +16,9 @@ export function removeDeadSteps(plan: PlanIR): void {
     const dead = new Set<number>();
     plan.steps.forEach((step, i) => {
       if (EFFECTFUL.has(step.kernel) || step.outputs.length === 0) return;
-      if (step.outputs.every((o) => !uses.pinned.has(o) && (uses.readers.get(o) ?? []).length === 0)) dead.add(i);
+      // An output may be a view (a convolution's GEMM writes its [M, cout] rows): what counts is its root.
+      const unread = (o: number) => !uses.pinned.has(rootOf(plan, o)) && (uses.readers.get(rootOf(plan, o)) ?? []).length === 0;
+      if (step.outputs.every(unread)) dead.add(i);
     });
     if (dead.size === 0) return;
     withoutSteps(plan, dead);

@@ -19,7 +19,7 @@ const FOLD_LIMIT = 64 * 1024;
 const FOLDABLE: ReadonlySet<number> = new Set([
   Kernel.Copy, Kernel.Fill, Kernel.Unary, Kernel.Binary, Kernel.Select, Kernel.Cast, Kernel.MatMul,
   Kernel.Reduce, Kernel.Transpose, Kernel.Fused, Kernel.FusedReduce, Kernel.Softmax, Kernel.ArgReduce,
-  Kernel.OneHot, Kernel.Gather,
+  Kernel.OneHot, Kernel.Gather, Kernel.Im2Col, Kernel.Col2Im, Kernel.Pool, Kernel.PoolGrad,
 ]);
 
 export function foldConstants(plan: PlanIR, evaluate: Evaluate): void {
@@ -35,8 +35,10 @@ export function foldConstants(plan: PlanIR, evaluate: Evaluate): void {
   const values = evaluate(subplan(plan, folded.map((i) => plan.steps[i])));
   if (!values) return;
   const outputs = folded.flatMap((i) => plan.steps[i].outputs);
+  // A step may write a view (a convolution's GEMM writes [M, cout] rows of its
+  // [N, OH, OW, cout] output): the value belongs to the memory's root buffer.
   outputs.forEach((o, k) => {
-    Object.assign(plan.buffers[o], { region: 'constant', data: new Uint8Array(values[k]) } satisfies Partial<PlanBuffer>);
+    Object.assign(plan.buffers[rootOf(plan, o)], { region: 'constant', data: new Uint8Array(values[k]) } satisfies Partial<PlanBuffer>);
   });
   for (const b of plan.buffers) if (b.viewOf !== undefined && plan.buffers[rootOf(plan, b.viewOf)].region === 'constant') b.region = 'constant';
   withoutSteps(plan, new Set(folded));
@@ -46,7 +48,7 @@ function isFoldable(plan: PlanIR, step: PlanStep, known: Set<number>, pinned: Se
   if (!FOLDABLE.has(step.kernel) || step.inputs.length === 0) return false;
   if (step.kernel === Kernel.MatMul && (step.attrs[4] ?? -1) >= 0) return false; // reads a variable
   if (!step.inputs.every((b) => known.has(rootOf(plan, b)))) return false;
-  if (step.outputs.some((o) => pinned.has(o) || plan.buffers.some((b) => b.viewOf === o && pinned.has(rootOf(plan, o))))) return false;
+  if (step.outputs.some((o) => pinned.has(rootOf(plan, o)))) return false;
   const inBytes = step.inputs.reduce((n, b) => n + byteSize(plan.buffers[b]), 0);
   return step.outputs.every((o) => byteSize(plan.buffers[o]) <= Math.max(FOLD_LIMIT, inBytes));
 }
