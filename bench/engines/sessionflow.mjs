@@ -22,6 +22,15 @@ const builders = {
     const x = tf.placeholder(tf.float32, [null, sizes[0]], 'x');
     return { feeds: { x }, fetch: tf.nn.softmax(mlp(x, data.layers)) };
   },
+  cnn_infer({ side, channels, kernel }, data) {
+    const x = tf.placeholder(tf.float32, [null, side, side, channels[0]], 'x');
+    const features = data.convs.reduce((h, { w, b, cin, cout }, i) => {
+      const filter = new tf.Variable(new tf.NDArray(w, [kernel, kernel, cin, cout]), { name: `conv${i}` });
+      const bias = new tf.Variable(new tf.NDArray(b, [cout]), { name: `conv${i}_bias` });
+      return tf.nn.maxPool(tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(h, filter, 1, 'SAME'), bias)), 2, 2, 'SAME');
+    }, x);
+    return { feeds: { x }, fetch: tf.nn.softmax(mlp(tf.reshape(features, [-1, data.dense[0].fanIn]), data.dense)) };
+  },
   sgd_step({ sizes, lr }, data) {
     const x = tf.placeholder(tf.float32, [null, sizes[0]], 'x');
     const labels = tf.placeholder(tf.int32, [null], 'labels');
@@ -48,6 +57,7 @@ function feedValues(kind, params, data) {
     case 'fused_chain': return { x: new tf.NDArray(data.x, [params.n]) };
     case 'matmul': return { a: new tf.NDArray(data.a, [params.n, params.n]) };
     case 'mlp_infer': return { x: new tf.NDArray(data.x, [params.batch, params.sizes[0]]) };
+    case 'cnn_infer': return { x: new tf.NDArray(data.x, [params.batch, params.side, params.side, params.channels[0]]) };
     case 'sgd_step': return { x: new tf.NDArray(data.x, [params.batch, params.sizes[0]]), labels: new tf.NDArray(data.labels, [params.batch]) };
   }
   throw new Error(`no feeds for ${kind}`);

@@ -42,3 +42,24 @@ export function mlpParams(sizes, seed) {
   }
   return layers;
 }
+
+/** Glorot-uniform weights [fanIn, fanOut] (any layout of that many values) and small biases. */
+function glorot(fanIn, fanOut, count, biases, seed) {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  return { w: uniform(count, -limit, limit, seed), b: uniform(biases, -0.1, 0.1, seed + 1) };
+}
+
+/**
+ * The cnn_infer network's parameters: conv filters HWIO [k, k, cin, cout], then
+ * dense weights [fanIn, fanOut] whose rows follow the NHWC flattening (h, w, c).
+ */
+export function cnnParams({ side, channels, kernel, hidden, classes }, seed) {
+  const k2 = kernel * kernel;
+  const convs = [0, 1].map((i) => {
+    const [cin, cout] = [channels[i], channels[i + 1]];
+    return { ...glorot(k2 * cin, k2 * cout, k2 * cin * cout, cout, seed + 2 * i), cin, cout };
+  });
+  const flat = (side / 4) ** 2 * channels[2];
+  const dense = [[flat, hidden], [hidden, classes]].map(([fanIn, fanOut], i) => ({ ...glorot(fanIn, fanOut, fanIn * fanOut, fanOut, seed + 10 + 2 * i), fanIn, fanOut }));
+  return { convs, dense };
+}

@@ -84,3 +84,63 @@ export function sgdStep(layers, x, labels, lr) {
   }
   return loss;
 }
+
+/** conv2d (cross-correlation, SAME, stride 1) of x [n, h, w, cin] by w [k, k, cin, cout], plus bias, in float64. */
+export function convSame(x, n, h, w, cin, filter, k, cout, bias) {
+  const out = new Float64Array(n * h * w * cout);
+  const pad = Math.floor((k - 1) / 2);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const o = ((b * h + i) * w + j) * cout;
+        for (let c = 0; c < cout; c++) out[o + c] = bias[c];
+        for (let a = 0; a < k; a++) {
+          const ii = i - pad + a;
+          if (ii < 0 || ii >= h) continue;
+          for (let d = 0; d < k; d++) {
+            const jj = j - pad + d;
+            if (jj < 0 || jj >= w) continue;
+            const xo = ((b * h + ii) * w + jj) * cin;
+            const fo = (a * k + d) * cin * cout;
+            for (let p = 0; p < cin; p++) {
+              const xv = x[xo + p];
+              for (let c = 0; c < cout; c++) out[o + c] += xv * filter[fo + p * cout + c];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** 2x2 max pooling with stride 2 of x [n, h, w, c] (h and w even). */
+export function maxPool2(x, n, h, w, c) {
+  const out = new Float64Array(n * (h / 2) * (w / 2) * c).fill(-Infinity);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        for (let p = 0; p < c; p++) {
+          const o = ((b * (h / 2) + (i >> 1)) * (w / 2) + (j >> 1)) * c + p;
+          out[o] = Math.max(out[o], x[((b * h + i) * w + j) * c + p]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The cnn_infer network's logits [batch, classes]. */
+export function cnnForward(x, { batch, side, kernel }, { convs, dense }) {
+  let h = x;
+  let s = side;
+  for (const { w, b, cin, cout } of convs) {
+    h = maxPool2(relu(convSame(h, batch, s, s, cin, w, kernel, cout, b)), batch, s, s, cout);
+    s /= 2;
+  }
+  dense.forEach((layer, i) => {
+    h = addBias(matmul(h, layer.w, batch, layer.fanIn, layer.fanOut), layer.b);
+    if (i + 1 < dense.length) relu(h);
+  });
+  return h;
+}
