@@ -83,6 +83,7 @@ export namespace Kernel {
   export const Col2Im: i32 = 23;
   export const Pool: i32 = 24;
   export const PoolGrad: i32 = 25;
+  export const Conv2D: i32 = 26;
 }
 
 export namespace UnaryOp {

@@ -98,6 +98,7 @@ enum : int32_t {
   Col2Im = 23,
   Pool = 24,
   PoolGrad = 25,
+  Conv2D = 26,
 };
 }  // namespace Kernel
 

@@ -163,6 +163,14 @@ export const DTypeCode = {
  *                                           equal to the window's Pool value (NaN equal
  *                                           to NaN); Avg adds dy / count (one division,
  *                                           then the same quotient) to every in-image tap
+ *   Conv2D     in[x, filter(, bias)] out[y] attr[geometry, activation(, param, filterVar)]
+ *                                           y [N, OH, OW, O] = MatMul of Im2Col(x) by the
+ *                                           filter [KH, KW, C, O] read as [KH*KW*C, O], with
+ *                                           MatMul's bias [O] and activation epilogue: on a
+ *                                           backend, bit for bit what Im2Col then MatMul
+ *                                           give, without the Im2Col matrix. filterVar >= 0:
+ *                                           the filter is that var-table entry's storage
+ *                                           and the inputs are [x(, bias)]
  */
 export const Kernel = {
   Copy: 1,
@@ -190,6 +198,7 @@ export const Kernel = {
   Col2Im: 23,
   Pool: 24,
   PoolGrad: 25,
+  Conv2D: 26,
 } as const;
 
 /** Words of a window kernel's geometry (see Kernel), in this order. */
