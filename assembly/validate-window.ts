@@ -17,7 +17,7 @@ import { countOf, dtypeOf } from './validate-steps';
 @inline function g(step: usize, at: i32, field: i32): i32 { return stepAttr(step, at + field); }
 
 /** Sizes >= 0; taps, strides and dilations >= 1; paddings >= 0. */
-function geometryValid(step: usize, at: i32): bool {
+export function geometryValid(step: usize, at: i32): bool {
   for (let f = Window.N; f <= Window.OW; f++) if (g(step, at, f) < 0) return false;
   for (let f = Window.KH; f <= Window.DW; f++) if (g(step, at, f) < 1) return false;
   return g(step, at, Window.PT) >= 0 && g(step, at, Window.PL) >= 0;
@@ -27,7 +27,7 @@ function geometryValid(step: usize, at: i32): bool {
  * a*b*c*d*e*f == expected for factors >= 0, without overflow: the running
  * product stops as soon as it passes `expected` (< 2^31), so it stays < 2^62.
  */
-function productIs(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, expected: i32): bool {
+export function productIs(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, expected: i32): bool {
   if (a == 0 || b == 0 || c == 0 || d == 0 || e == 0 || f == 0) return expected == 0;
   const limit = <i64>expected;
   let p = <i64>a * <i64>b;
@@ -42,7 +42,7 @@ function productIs(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, expected: i32
 }
 
 /** Buffer `id` is float32 with N*H*W*C (image), N*OH*OW*KH*KW*C (cols) or N*OH*OW*C (pooled) elements. */
-function imageIs(plan: Plan, step: usize, at: i32, id: i32): bool {
+export function imageIs(plan: Plan, step: usize, at: i32, id: i32): bool {
   return dtypeOf(plan, id) == DTypeCode.float32 && productIs(g(step, at, Window.N), g(step, at, Window.H),
     g(step, at, Window.W), g(step, at, Window.C), 1, 1, countOf(plan, id));
 }

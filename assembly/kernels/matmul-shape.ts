@@ -86,7 +86,7 @@ function attrsValid(plan: Plan, step: usize): bool {
 }
 
 /** The epilogue runs the Unary kernel's functions; LeakyRelu takes the param. */
-function activationValid(op: i32, dtype: i32): bool {
+export function activationValid(op: i32, dtype: i32): bool {
   return unaryValid(op, dtype) || (op == UnaryOp.LeakyRelu && dtype == DTypeCode.float32);
 }
 

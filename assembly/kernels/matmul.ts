@@ -7,6 +7,8 @@
 // The first k slice adds the bias; after the last one the block gets its
 // activation while still in cache.
 //
+// Conv2D (conv2d.ts) runs the same engine on A panels packed from its image.
+//
 //   const status = matmulKernel(session, plan, step, index); // Ok, OutOfMemory, UninitializedVariable
 import { DTypeCode, Status, UnaryOp } from '../generated/plan_format';
 import { sf_alloc, sf_free } from '../allocator';
@@ -23,12 +25,12 @@ import {
 import { unaryApply } from './unary';
 import { varReadable } from './variables';
 
-const KC: i32 = 384;
-const MC: i32 = 96; // a multiple of MR
-const A_BLOCK_BYTES: usize = <usize>(MC * KC) << 2;
+export const KC: i32 = 384;
+export const MC: i32 = 96; // a multiple of MR
+export const A_BLOCK_BYTES: usize = <usize>(MC * KC) << 2;
 
 /** The current multiplication (the module is single-threaded). */
-@unmanaged class Gemm {
+@unmanaged export class Gemm {
   a: usize;
   b: usize; // packed
   c: usize;
@@ -41,13 +43,13 @@ const A_BLOCK_BYTES: usize = <usize>(MC * KC) << 2;
   param: i32;
   dtype: i32;
 }
-const G = changetype<Gemm>(memory.data(offsetof<Gemm>(), 16));
+export const G = changetype<Gemm>(memory.data(offsetof<Gemm>(), 16));
 let aBlock: usize = 0;
 let bScratch: usize = 0;
 let bScratchBytes: usize = 0;
 
 /** c[i0:i0+mc, :] (+)= the packed a block times k slice pc..pc+kc of every B strip. */
-function blockMultiply<T>(i0: i32, mc: i32, pc: i32, kc: i32): void {
+export function blockMultiply<T>(i0: i32, mc: i32, pc: i32, kc: i32): void {
   const ldc = <usize>G.N << 2;
   const first = pc == 0;
   const cRows = G.c + <usize>i0 * ldc;
@@ -66,7 +68,7 @@ function blockMultiply<T>(i0: i32, mc: i32, pc: i32, kc: i32): void {
 }
 
 /** The activation (with its param, e.g. LeakyRelu's alpha) over n elements of c from `c`. */
-function activate(c: usize, n: i32): void {
+export function activate(c: usize, n: i32): void {
   if (G.act == UnaryOp.Identity) return;
   unaryApply(G.act, G.dtype, c, c, n, reinterpret<f32>(G.param));
 }
@@ -83,8 +85,14 @@ function gemm<T>(): void {
   }
 }
 
+/** The MC x KC block that packed A panels go to (allocated once, kept); 0 when out of memory. */
+export function aBlockReserve(): usize {
+  if (!aBlock) aBlock = sf_alloc(A_BLOCK_BYTES);
+  return aBlock;
+}
+
 /** K = 0: every row of c is the bias (or zeros), then the activation. */
-function biasOnly(): void {
+export function biasOnly(): void {
   const rowBytes = <usize>G.N << 2;
   for (let i = 0; i < G.M; i++) {
     const row = G.c + <usize>i * rowBytes;
@@ -107,10 +115,12 @@ function scratchB(b: usize, transB: bool): usize {
   return bScratch;
 }
 
-/** The packed b: cached for a constant or variable b, else packed now; 0 when out of memory. */
-function packedOperandB(s: Session, plan: Plan, step: usize, index: i32): usize {
-  const transB = matmulTransB(step);
-  const v = matmulBVar(step);
+/**
+ * The packed b of step `index`: var-table entry v's storage when v >= 0, else
+ * input 1 (MatMul's b, Conv2D's filter); cached for a constant or variable b,
+ * else packed now; 0 when out of memory.
+ */
+export function packedOperandB(s: Session, plan: Plan, step: usize, index: i32, v: i32, transB: bool): usize {
   if (v >= 0) {
     const entry = varReadable(s, plan, v);
     const cached = packedVarB(plan, index, entry, transB, G.K, G.N);
@@ -143,9 +153,8 @@ export function matmulKernel(s: Session, plan: Plan, step: usize, index: i32): i
     biasOnly();
     return Status.Ok;
   }
-  if (!aBlock) aBlock = sf_alloc(A_BLOCK_BYTES);
-  if (!aBlock) return fail(Status.OutOfMemory, <i32>A_BLOCK_BYTES);
-  G.b = packedOperandB(s, plan, step, index);
+  if (!aBlockReserve()) return fail(Status.OutOfMemory, <i32>A_BLOCK_BYTES);
+  G.b = packedOperandB(s, plan, step, index, v, matmulTransB(step));
   if (!G.b) return fail(Status.OutOfMemory, saturatedBytes(<u64>packedBBytes(G.K, G.N)));
   if (G.dtype == DTypeCode.float32) gemm<f32>();
   else gemm<i32>();
