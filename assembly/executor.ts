@@ -12,6 +12,7 @@ import {
   castKernel, copyKernel, fillKernel, selectKernel, unaryKernel,
 } from './kernels/elementwise';
 import { fusedKernel, fusedReduceKernel } from './kernels/fused';
+import { conv2dKernel } from './kernels/conv2d';
 import { matmulKernel } from './kernels/matmul';
 import { reduceKernel } from './kernels/reduce';
 import { softmaxKernel } from './kernels/softmax';
@@ -52,6 +53,7 @@ function stepRun(s: Session, plan: Plan, step: usize, index: i32): i32 {
     case Kernel.Col2Im: return col2imKernel(plan, step);
     case Kernel.Pool: return poolKernel(plan, step);
     case Kernel.PoolGrad: return poolGradKernel(plan, step);
+    case Kernel.Conv2D: return conv2dKernel(s, plan, step, index);
   }
   return Status.InvalidPlan;
 }

@@ -15,6 +15,7 @@ import { matmulValid } from './kernels/matmul-shape';
 import { fusedReduceValid, fusedValid, softmaxValid } from './validate-fused';
 import { trainOverlapValid, trainStepValid } from './validate-train';
 import { windowValid } from './validate-window';
+import { conv2dValid } from './validate-conv';
 
 const MAX_OPERANDS: i32 = 64;
 /** Fused programs live in the attrs (6 words per instruction). */
@@ -170,6 +171,7 @@ function kernelValid(plan: Plan, step: usize): bool {
     case Kernel.ArgReduce: case Kernel.OneHot: case Kernel.Gather: case Kernel.ScatterAdd:
     case Kernel.Random: case Kernel.Shuffle: case Kernel.ApplyUpdate: return trainStepValid(plan, step);
     case Kernel.Im2Col: case Kernel.Col2Im: case Kernel.Pool: case Kernel.PoolGrad: return windowValid(plan, step);
+    case Kernel.Conv2D: return conv2dValid(plan, step);
     default: return false;
   }
 }
@@ -178,7 +180,7 @@ function kernelValid(plan: Plan, step: usize): bool {
  * How an input may share arena bytes with the output: kernels that read
  * everything before writing (or move bytes like memmove) accept any overlap,
  * elementwise kernels accept exactly the same range (in place), MatMul, Reduce,
- * Transpose and the window kernels none, since they would silently compute garbage.
+ * Transpose and the window kernels (Conv2D too) none, since they would silently compute garbage.
  */
 function aliasingValid(plan: Plan, step: usize, input: i32, output: i32): bool {
   const ri = bufferRecord(plan, input);
@@ -193,7 +195,7 @@ function aliasingValid(plan: Plan, step: usize, input: i32, output: i32): bool {
   if (kernel == Kernel.Copy || kernel == Kernel.Fill || kernel == Kernel.VarAssign) return true;
   if (kernel == Kernel.MatMul || kernel == Kernel.Reduce || kernel == Kernel.Transpose) return false;
   if (kernel == Kernel.FusedReduce) return false;
-  if (kernel >= Kernel.Im2Col && kernel <= Kernel.PoolGrad) return false; // they gather and scatter
+  if (kernel >= Kernel.Im2Col && kernel <= Kernel.Conv2D) return false; // they gather and scatter
   if (kernel >= Kernel.ArgReduce && kernel <= Kernel.ApplyUpdate) return trainOverlapValid(kernel);
   return si == so && ei == eo;
 }

@@ -1,4 +1,4 @@
-// Packed B kept per MatMul step between runs (docs/kernels.md allows it): a
+// Packed B kept per MatMul (and Conv2D: its filter) step between runs (docs/kernels.md allows it): a
 // constant b is packed once when the plan loads; a variable b at its first
 // use and again only after the variable was written, which the executor
 // records by bumping the variable's write version (VarEntry.version).
@@ -13,6 +13,7 @@ import {
 } from '../plan';
 import { VarEntry } from '../session';
 import { fail, saturatedBytes } from '../status';
+import { convFilterVar, convK, convO } from './conv2d-shape';
 import { matmulBVar, matmulK, matmulN, matmulTransB } from './matmul-shape';
 import { packB, packedBBytes } from './matmul-pack';
 
@@ -61,23 +62,40 @@ export function packedVarB(plan: Plan, index: i32, v: VarEntry, transB: bool, K:
   return e + HEAD;
 }
 
+let constK: i32 = 0;
+let constN: i32 = 0;
+let constTransB: bool = false;
+
+/**
+ * The constant b of a MatMul step, or the constant filter of a Conv2D step
+ * (read as [K, O]), with its shape in constK, constN, constTransB; 0 when the
+ * step has none.
+ */
 function constantB(plan: Plan, step: usize): usize {
-  if (stepKernel(step) != Kernel.MatMul || matmulBVar(step) >= 0) return 0;
+  const kernel = stepKernel(step);
+  if (kernel == Kernel.MatMul && matmulBVar(step) < 0) {
+    constK = matmulK(plan, step);
+    constN = matmulN(plan, step);
+    constTransB = matmulTransB(step);
+  } else if (kernel == Kernel.Conv2D && convFilterVar(step) < 0) {
+    constK = convK(step);
+    constN = convO(plan, step);
+    constTransB = false;
+  } else return 0;
   const rec = bufferRecord(plan, stepIn(step, 1));
   return recRegion(rec) == Region.Constant ? plan.consts + <usize>recOffset(rec) : 0;
 }
 
-/** Packs the b of every MatMul step whose b is a constant; Ok or OutOfMemory. */
+/** Packs the b of every MatMul step (and filter of every Conv2D step) that is a constant; Ok or OutOfMemory. */
 export function matmulPrepare(plan: Plan): i32 {
   let step = plan.steps;
   for (let i = 0; i < plan.numSteps; i++) {
     const b = constantB(plan, step);
     if (b) {
-      const K = matmulK(plan, step);
-      const N = matmulN(plan, step);
-      const e = entryNew(plan, i, packedBBytes(K, N));
-      if (!e) return fail(Status.OutOfMemory, saturatedBytes(<u64>packedBBytes(K, N)));
-      packB(e + HEAD, b, matmulTransB(step), K, N);
+      const bytes = packedBBytes(constK, constN);
+      const e = entryNew(plan, i, bytes);
+      if (!e) return fail(Status.OutOfMemory, saturatedBytes(<u64>bytes));
+      packB(e + HEAD, b, constTransB, constK, constN);
     }
     step += <usize>stepWords(step) << 2;
   }

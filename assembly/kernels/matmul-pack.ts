@@ -16,6 +16,11 @@ export function packedBBytes(K: i32, N: i32): usize {
   return <usize>((N + NR - 1) / NR) * <usize>K * <usize>NR * 4;
 }
 
+/** packedBBytes in i64, for validating sizes that 32-bit arithmetic could wrap. */
+export function packedBBytes64(K: i32, N: i32): i64 {
+  return (<i64>N + <i64>(NR - 1)) / <i64>NR * <i64>K * <i64>(NR * 4);
+}
+
 /** One strip of b, not transposed ([K, N] row-major): NR contiguous words per k. */
 function stripRows(dst: usize, b: usize, K: i32, N: i32, j0: i32, w: i32): void {
   for (let k = 0; k < K; k++) {
