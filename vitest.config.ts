@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // the CPU; the elementwise tests run again with each lesser one forced
 // (SF_ROW_KERNELS, read once per process), so all three are checked here.
 const rowVariantTests = ['test/native-elementwise.test.ts', 'test/native-gemm.test.ts'];
+// Likewise the GEMM micro-kernels (SESSIONFLOW_GEMM, read once per process):
+// Conv2D reads A through row pointers on AVX-512 only, so it runs again with
+// the AVX2 and portable kernels, where it packs panels from the image.
+const gemmVariantTests = ['test/native-conv2d.test.ts'];
 
 export default defineConfig({
   test: {
@@ -15,6 +19,10 @@ export default defineConfig({
       ...['avx2', 'generic'].map((variant) => ({
         extends: true,
         test: { name: `rows-${variant}`, include: rowVariantTests, env: { SF_ROW_KERNELS: variant } },
+      })),
+      ...['avx2', 'portable'].map((arch) => ({
+        extends: true,
+        test: { name: `gemm-${arch}`, include: gemmVariantTests, env: { SESSIONFLOW_GEMM: arch } },
       })),
     ],
   },

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/gemm_driver.h"
 #include "kernels/kernels.h"
 #include "kernels/scalar_ops.h"
 
@@ -32,48 +33,25 @@ const GemmArch* pick_arch() {
   return archs[0];
 }
 
-struct Compute {
-  const GemmArch& arch;
-  const float* packed_a;
-  const float* packed_b;
-  float* c;
-  GemmDims d;
-  const GemmEpilogue& epilogue;
-  int64_t m_padded, n_padded;
-};
-
-// One mr x nr tile of C for one k-block. The bottom edge runs only its
-// rows; a partial tile at the right edge goes through a local buffer.
-void run_tile(const Compute& g, const float* ap, const float* bp, int64_t kc, int64_t i0, int64_t j0, bool first,
-              bool last) {
-  const int64_t nr = g.arch.nr, n = g.d.n;
-  int64_t rows = std::min<int64_t>(g.arch.mr, g.d.m - i0), cols = std::min(nr, n - j0);
-  float* c = g.c + i0 * n + j0;
-  if (cols == nr) {
-    g.arch.kernel(static_cast<int32_t>(rows), kc, ap, bp, c, n, !first);
-  } else {
-    alignas(64) float tile[GEMM_MAX_MR * GEMM_MAX_NR];
-    bool half = g.arch.half_kernel != nullptr && 2 * cols <= nr;
-    (half ? g.arch.half_kernel : g.arch.kernel)(static_cast<int32_t>(rows), kc, ap, bp, tile, nr, false);
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t j = 0; j < cols; ++j) c[i * n + j] = first ? tile[i * nr + j] : c[i * n + j] + tile[i * nr + j];
-    }
-  }
-  if (last) gemm_epilogue_tile(g.epilogue, c, n, rows, cols, j0);
-}
-
-// The tiles of panel rows [pm0, pm1) x panel columns [pn0, pn1), k-block by k-block.
-void run_task(const Compute& g, int64_t pm0, int64_t pm1, int64_t pn0, int64_t pn1) {
-  const int64_t mr = g.arch.mr, nr = g.arch.nr;
-  const int64_t block = gemm_kc(g.d.k);
-  for (int64_t k0 = 0; k0 < g.d.k; k0 += block) {
-    int64_t kc = std::min(block, g.d.k - k0);
-    bool first = k0 == 0, last = k0 + kc == g.d.k;
-    const float* a_block = g.packed_a + k0 * g.m_padded;
-    const float* b_block = g.packed_b + k0 * g.n_padded;
-    for (int64_t ip = pm0; ip < pm1; ++ip) {
-      for (int64_t jp = pn0; jp < pn1; ++jp) {
-        run_tile(g, a_block + ip * mr * kc, b_block + jp * nr * kc, kc, ip * mr, jp * nr, first, last);
+// One task: its tiles, k-block by k-block (each tile's k-blocks in order).
+void run_task(const GemmArch& arch, const float* packed_a, const float* packed_b, float* c, const GemmDims& d,
+              const GemmEpilogue& epilogue, const GemmTask& t) {
+  const int64_t mr = arch.mr, nr = arch.nr;
+  const int64_t m_padded = (d.m + mr - 1) / mr * mr, n_padded = (d.n + nr - 1) / nr * nr;
+  const int64_t block = gemm_kc(d.k);
+  for (int64_t k0 = 0; k0 < d.k; k0 += block) {
+    int64_t kc = std::min(block, d.k - k0);
+    bool first = k0 == 0, last = k0 + kc == d.k;
+    const float* a_block = packed_a + k0 * m_padded;
+    const float* b_block = packed_b + k0 * n_padded;
+    for (int64_t ip = t.pm0; ip < t.pm1; ++ip) {
+      const float* ap = a_block + ip * mr * kc;
+      for (int64_t jp = t.pn0; jp < t.pn1; ++jp) {
+        const float* bp = b_block + jp * nr * kc;
+        gemm_tile(arch, d, c, epilogue, ip * mr, jp * nr, first, last,
+                  [&](int32_t rows, bool half, float* out, int64_t ld, bool accumulate) {
+                    (half ? arch.half_kernel : arch.kernel)(rows, kc, ap, bp, out, ld, accumulate);
+                  });
       }
     }
   }
@@ -120,6 +98,19 @@ const GemmArch& gemm_arch() {
   return *arch;
 }
 
+GemmTaskGrid gemm_task_grid(const GemmArch& arch, const GemmDims& d, ThreadPool* pool) {
+  const int64_t mr = arch.mr, nr = arch.nr;
+  GemmTaskGrid grid{};
+  grid.m_panels = (d.m + mr - 1) / mr;
+  grid.n_panels = (d.n + nr - 1) / nr;
+  grid.threads = d.m * d.n * d.k < PARALLEL_MIN_MACS ? 1 : pool->size();
+  grid.task_cols = std::max<int64_t>(1, TASK_COLS / nr);
+  grid.tasks_across = (grid.n_panels + grid.task_cols - 1) / grid.task_cols;
+  grid.task_rows = task_panel_rows(grid.m_panels, grid.tasks_across, mr, grid.threads);
+  grid.tasks_down = (grid.m_panels + grid.task_rows - 1) / grid.task_rows;
+  return grid;
+}
+
 void gemm_compute(const GemmArch& arch, const float* packed_a, const float* packed_b, float* c, const GemmDims& d,
                   const GemmEpilogue& epilogue, ThreadPool* pool) {
   if (d.m == 0 || d.n == 0) return;
@@ -128,22 +119,8 @@ void gemm_compute(const GemmArch& arch, const float* packed_a, const float* pack
     gemm_epilogue_tile(epilogue, c, d.n, d.m, d.n, 0);
     return;
   }
-  const int64_t mr = arch.mr, nr = arch.nr;
-  int64_t m_panels = (d.m + mr - 1) / mr, n_panels = (d.n + nr - 1) / nr;
-  Compute g{arch, packed_a, packed_b, c, d, epilogue, m_panels * mr, n_panels * nr};
-  int32_t threads = d.m * d.n * d.k < PARALLEL_MIN_MACS ? 1 : pool->size();
-  int64_t task_cols = std::max<int64_t>(1, TASK_COLS / nr);
-  int64_t tasks_across = (n_panels + task_cols - 1) / task_cols;
-  int64_t task_rows = task_panel_rows(m_panels, tasks_across, mr, threads);
-  int64_t tasks_down = (m_panels + task_rows - 1) / task_rows;
-  auto run = [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      int64_t pm0 = (t / tasks_across) * task_rows, pn0 = (t % tasks_across) * task_cols;
-      run_task(g, pm0, std::min(m_panels, pm0 + task_rows), pn0, std::min(n_panels, pn0 + task_cols));
-    }
-  };
-  if (threads == 1) return run(0, tasks_down * tasks_across);
-  pool->parallel_for(0, tasks_down * tasks_across, 1, run);
+  gemm_run_tasks(gemm_task_grid(arch, d, pool), pool,
+                 [&](const GemmTask& t) { run_task(arch, packed_a, packed_b, c, d, epilogue, t); });
 }
 
 void gemm_epilogue_tile(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, int64_t cols, int64_t j0) {

@@ -52,7 +52,7 @@ void kernel_6x16(int32_t rows, int64_t kc, const float* a, const float* b, float
   BY_ROWS[rows](kc, a, b, c, ldc, accumulate);
 }
 
-const GemmArch ARCH = {"avx2", MR, NR, kernel_6x16, nullptr};
+const GemmArch ARCH = {"avx2", MR, NR, kernel_6x16, nullptr, nullptr, nullptr};
 
 }  // namespace
 

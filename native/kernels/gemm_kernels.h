@@ -18,6 +18,14 @@ namespace sf {
 using GemmMicroKernel = void (*)(int32_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                  bool accumulate);
 
+// The same product with A read in place through row pointers (an indirect
+// GEMM: Conv2D's A is its image, never written out as a matrix). The kc k
+// values come as `runs` runs; run s has len[s] values, and row i's are
+// a_rows[s * mr + i][0 .. len[s]). Every element sees the same multiply-adds
+// in the same order as from a packed panel of those values: the same bits.
+using GemmIndirectKernel = void (*)(int32_t rows, int32_t runs, const int32_t* len, const float* const* a_rows,
+                                    const float* b, float* c, int64_t ldc, bool accumulate);
+
 struct GemmArch {
   const char* name;
   int32_t mr;  // rows of the register tile
@@ -27,6 +35,10 @@ struct GemmArch {
   // with the same bits for them: a right edge that narrow (C with 10 columns,
   // a classifier's logits) does half the work. Null when there is none.
   GemmMicroKernel half_kernel;
+  // kernel and half_kernel reading A through row pointers; null when this
+  // micro-kernel has none (Conv2D then packs each A panel from the image).
+  GemmIndirectKernel indirect_kernel;
+  GemmIndirectKernel indirect_half_kernel;
 };
 
 // Each returns its micro-kernel, or null when this build could not compile

@@ -25,7 +25,7 @@ void kernel_4x8(int32_t rows, int64_t kc, const float* a, const float* b, float*
   }
 }
 
-const GemmArch ARCH = {"portable", MR, NR, kernel_4x8, nullptr};
+const GemmArch ARCH = {"portable", MR, NR, kernel_4x8, nullptr, nullptr, nullptr};
 
 }  // namespace
 

@@ -18,7 +18,7 @@ struct Tensor {
   const BufferDesc* desc = nullptr;
 };
 
-// What a step keeps between runs of its loaded plan (MatMul's packed B).
+// What a step keeps between runs of its loaded plan (MatMul's and Conv2D's packed B).
 struct StepState {
   virtual ~StepState() = default;
 };
@@ -56,7 +56,7 @@ struct KernelEntry {
 const KernelEntry* kernel_lookup(int32_t kernel);
 
 // Builds what a validated step keeps between runs, if anything, when its plan
-// is loaded (MatMul packs a constant B). Status::Ok or OutOfMemory.
+// is loaded (MatMul and Conv2D pack a constant B). Status::Ok or OutOfMemory.
 int32_t kernel_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool, std::unique_ptr<StepState>* state);
 
 // The initialized value of var-table entry `index` for reading; null (with
@@ -130,6 +130,10 @@ const char* pool_validate(const Plan&, const StepDesc&);
 int32_t pool_run(KernelCall&);
 const char* pool_grad_validate(const Plan&, const StepDesc&);
 int32_t pool_grad_run(KernelCall&);
+// Conv2D (conv2d.cc on conv_gemm.cc): Im2Col then MatMul in one step.
+const char* conv2d_validate(const Plan&, const StepDesc&);
+int32_t conv2d_run(KernelCall&);
+int32_t conv2d_prepare(const Plan&, const StepDesc&, ThreadPool*, std::unique_ptr<StepState>*);
 
 // Applies UnaryOp `op` in place to `count` elements (MatMul's epilogue);
 // `param` is LeakyRelu's alpha (0.2 when not given).

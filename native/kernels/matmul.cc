@@ -1,13 +1,13 @@
 // MatMul: C[M,N] = op(A) op(B) (+ bias) then an activation, on the packed
 // GEMM of gemm.h for float32 and a simple exact loop for int32. B comes from
 // a buffer or, with bVar >= 0, straight from a variable. A float32 step
-// keeps its B packed between runs when it can: a constant B is packed once
-// at plan load, a variable B again only after the variable was written.
+// keeps a constant or variable B packed between runs (packed_b.h).
 #include <algorithm>
 #include <cstring>
 
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
+#include "kernels/packed_b.h"
 
 namespace sf {
 namespace {
@@ -33,13 +33,6 @@ int32_t bias_input(const StepDesc& s, const MatMulAttrs& m) {
   int32_t operands = m.b_var >= 0 ? 1 : 2;
   return s.n_in > operands ? operands : -1;
 }
-
-// A float32 step's B, packed for gemm_arch(). `version` is the variable
-// version it was packed from (0: not packed yet); unused for a constant B.
-struct MatMulState : StepState {
-  AlignedBuffer packed_b;
-  uint64_t version = 0;
-};
 
 GemmDims matmul_dims(const Shape& a, const Shape& c, bool trans_a) {
   return GemmDims{c.dims[0], c.dims[1], trans_a ? a.dims[0] : a.dims[1]};
@@ -91,41 +84,11 @@ const char* check_matmul_operands(const Plan& plan, const StepDesc& step, const 
   return nullptr;
 }
 
-// Reserves `floats` in `buffer`; false (with arg = the bytes) when out of memory.
-bool reserve_floats(AlignedBuffer* buffer, int64_t floats, int32_t* arg) {
-  size_t bytes = static_cast<size_t>(floats) * sizeof(float);
-  if (buffer->reserve(bytes)) return true;
-  *arg = static_cast<int32_t>(std::min<size_t>(bytes, INT32_MAX));
-  return false;
-}
-
-// B packed for this run: from the step's cache (repacked if its variable was
-// written since), or null when B is an arena buffer the caller packs with A.
-int32_t cached_packed_b(KernelCall& call, const MatMulAttrs& m, const GemmDims& d, const float** out) {
-  auto* state = static_cast<MatMulState*>(call.state->get());
-  *out = nullptr;
-  if (state == nullptr) return Status::Ok;
-  if (m.b_var >= 0) {
-    const Variable* var = readable_var(call, m.b_var);
-    if (var == nullptr) return Status::UninitializedVariable;
-    if (state->version != var->version) {
-      const GemmArch& arch = gemm_arch();
-      if (!reserve_floats(&state->packed_b, gemm_packed_b_floats(arch, d), &call.arg)) return Status::OutOfMemory;
-      GemmOperand b{reinterpret_cast<const float*>(var->storage.data()), m.trans_b,
-                    reinterpret_cast<float*>(state->packed_b.data())};
-      gemm_pack(arch, d, GemmOperand{}, b, call.pool);
-      state->version = var->version;
-    }
-  }
-  *out = reinterpret_cast<const float*>(state->packed_b.data());
-  return Status::Ok;
-}
-
 int32_t matmul_f32(KernelCall& call, const MatMulAttrs& m) {
   const GemmArch& arch = gemm_arch();
   GemmDims d = matmul_dims(call.in[0].desc->shape, call.out[0].desc->shape, m.trans_a);
   const float* packed_b = nullptr;
-  int32_t status = cached_packed_b(call, m, d, &packed_b);
+  int32_t status = cached_packed_b(call, m.b_var, m.trans_b, d, &packed_b);
   if (status != Status::Ok) return status;
   int64_t a_floats = gemm_packed_a_floats(arch, d);
   int64_t b_floats = packed_b == nullptr ? gemm_packed_b_floats(arch, d) : 0;
@@ -188,19 +151,8 @@ int32_t matmul_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool,
   MatMulAttrs m = matmul_attrs(step);
   if (step_output(plan, step, 0).dtype != DTypeCode::float32) return Status::Ok;
   bool constant_b = m.b_var < 0 && step_input(plan, step, 1).region == Region::Constant;
-  if (m.b_var < 0 && !constant_b) return Status::Ok;
-  auto prepared = std::make_unique<MatMulState>();
-  if (constant_b) {
-    const GemmArch& arch = gemm_arch();
-    const BufferDesc& b = step_input(plan, step, 1);
-    GemmDims d = matmul_dims(step_input(plan, step, 0).shape, step_output(plan, step, 0).shape, m.trans_a);
-    int32_t ignored = 0;
-    if (!reserve_floats(&prepared->packed_b, gemm_packed_b_floats(arch, d), &ignored)) return Status::OutOfMemory;
-    auto* data = reinterpret_cast<const float*>(plan.constants.data() + b.byte_offset);
-    gemm_pack(arch, d, GemmOperand{}, GemmOperand{data, m.trans_b, reinterpret_cast<float*>(prepared->packed_b.data())}, pool);
-  }
-  *state = std::move(prepared);
-  return Status::Ok;
+  GemmDims d = matmul_dims(step_input(plan, step, 0).shape, step_output(plan, step, 0).shape, m.trans_a);
+  return packed_b_prepare(plan, constant_b ? &step_input(plan, step, 1) : nullptr, m.b_var, m.trans_b, d, pool, state);
 }
 
 int32_t matmul_run(KernelCall& call) {

@@ -5,7 +5,7 @@
 namespace sf {
 namespace {
 
-constexpr int32_t KERNEL_TABLE_SIZE = Kernel::PoolGrad + 1;
+constexpr int32_t KERNEL_TABLE_SIZE = Kernel::Conv2D + 1;
 
 constexpr KernelEntry KERNELS[] = {
     {nullptr, nullptr, nullptr},  // 0: no kernel
@@ -34,6 +34,7 @@ constexpr KernelEntry KERNELS[] = {
     {"Col2Im", col2im_validate, col2im_run},
     {"Pool", pool_validate, pool_run},
     {"PoolGrad", pool_grad_validate, pool_grad_run},
+    {"Conv2D", conv2d_validate, conv2d_run},
 };
 static_assert(sizeof(KERNELS) / sizeof(KERNELS[0]) == KERNEL_TABLE_SIZE,
               "every Kernel id of plan_format.h needs exactly one row in KERNELS");
@@ -47,6 +48,7 @@ const KernelEntry* kernel_lookup(int32_t kernel) {
 
 int32_t kernel_prepare(const Plan& plan, const StepDesc& step, ThreadPool* pool, std::unique_ptr<StepState>* state) {
   if (step.kernel == Kernel::MatMul) return matmul_prepare(plan, step, pool, state);
+  if (step.kernel == Kernel::Conv2D) return conv2d_prepare(plan, step, pool, state);
   return Status::Ok;
 }
 

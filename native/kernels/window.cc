@@ -14,37 +14,6 @@ namespace {
 
 constexpr int64_t TASK_ELEMENTS = int64_t{1} << 15;  // output elements per parallel chunk, about
 
-// The product of non-negative factors; 0 when one is 0 (even if the others
-// overflow), -1 when it does not fit int64. Plans carry int32 sizes, so a
-// geometry's counts can be far past what its buffers hold.
-int64_t checked_product(std::initializer_list<int64_t> factors) {
-  for (int64_t f : factors) {
-    if (f == 0) return 0;
-  }
-  int64_t product = 1;
-  for (int64_t f : factors) {
-    if (__builtin_mul_overflow(product, f, &product)) return -1;
-  }
-  return product;
-}
-
-const char* check_geometry(const WindowGeometry& g) {
-  for (int64_t size : {g.n, g.h, g.w, g.c, g.oh, g.ow, g.pt, g.pl}) {
-    if (size < 0) return "a size or padding of the geometry is negative";
-  }
-  for (int64_t step : {g.kh, g.kw, g.sh, g.sw, g.dh, g.dw}) {
-    if (step < 1) return "window taps, strides and dilations must be at least 1";
-  }
-  return nullptr;
-}
-
-// A float32 buffer of exactly `count` elements (-1: the geometry overflows).
-const char* check_buffer(const BufferDesc& b, int64_t count, const char* wrong_count) {
-  if (b.dtype != DTypeCode::float32) return "window kernels take float32 buffers only";
-  if (count < 0) return "the geometry's element counts overflow 64 bits";
-  return b.count == count ? nullptr : wrong_count;
-}
-
 // A buffer a step expects: its element count from the geometry, and what to say when it differs.
 struct Operand {
   int64_t count;
@@ -66,44 +35,19 @@ Operand pooled_operand(const WindowGeometry& g) {
 // every input.
 const char* check_window_step(const Plan& plan, const StepDesc& step, const WindowGeometry& g, std::initializer_list<Operand> ins,
                               Operand out) {
-  if (const char* bad = check_geometry(g)) return bad;
+  if (const char* bad = window_check_geometry(g)) return bad;
   const BufferDesc& y = step_output(plan, step, 0);
   int32_t i = 0;
   for (const Operand& in : ins) {
     const BufferDesc& x = step_input(plan, step, i++);
-    if (const char* bad = check_buffer(x, in.count, in.wrong_count)) return bad;
+    if (const char* bad = window_check_buffer(x, in.count, in.wrong_count)) return bad;
     if (buffers_overlap(x, y)) return "the output overlaps an input";
   }
-  return check_buffer(y, out.count, out.wrong_count);
+  return window_check_buffer(y, out.count, out.wrong_count);
 }
 
 bool has_shape(const StepDesc& step, int32_t n_in, int32_t n_attr) {
   return step.n_in == n_in && step.n_out == 1 && step.n_attr == n_attr;
-}
-
-// Row r = (n, oh, ow) of cols: per kh, the in-image taps kw of one image row
-// are evenly spaced pixels, one contiguous run when DW = 1; padding is 0.
-void im2col_row(const WindowGeometry& g, const float* x, int64_t r, float* out) {
-  int64_t ow = r % g.ow, oh = (r / g.ow) % g.oh, n = r / (g.ow * g.oh);
-  const float* image = x + n * g.h * g.w * g.c;
-  int64_t row0 = window_row(g, oh), col0 = window_col(g, ow);
-  TapRange cols = tap_range(col0, g.dw, g.kw, 0, g.w);
-  size_t pixel_bytes = static_cast<size_t>(g.c) * sizeof(float);
-  for (int64_t kh = 0; kh < g.kh; ++kh, out += g.kw * g.c) {
-    int64_t ih = row0 + kh * g.dh;
-    if (ih < 0 || ih >= g.h || cols.count() == 0) {
-      std::memset(out, 0, static_cast<size_t>(g.kw) * pixel_bytes);
-      continue;
-    }
-    std::memset(out, 0, static_cast<size_t>(cols.begin) * pixel_bytes);
-    const float* src = image + (ih * g.w + col0 + cols.begin * g.dw) * g.c;
-    if (g.dw == 1) {
-      std::memcpy(out + cols.begin * g.c, src, static_cast<size_t>(cols.count()) * pixel_bytes);
-    } else {
-      for (int64_t k = 0; k < cols.count(); ++k) std::memcpy(out + (cols.begin + k) * g.c, src + k * g.dw * g.c, pixel_bytes);
-    }
-    std::memset(out + cols.end * g.c, 0, static_cast<size_t>(g.kw - cols.end) * pixel_bytes);
-  }
 }
 
 // Image rows [i0, i1) of image n: zero, then every cols entry that lands in
@@ -133,6 +77,58 @@ void col2im_band(const WindowGeometry& g, const float* __restrict cols, float* _
 }
 
 }  // namespace
+
+int64_t checked_product(std::initializer_list<int64_t> factors) {
+  for (int64_t f : factors) {
+    if (f == 0) return 0;
+  }
+  int64_t product = 1;
+  for (int64_t f : factors) {
+    if (__builtin_mul_overflow(product, f, &product)) return -1;
+  }
+  return product;
+}
+
+const char* window_check_geometry(const WindowGeometry& g) {
+  for (int64_t size : {g.n, g.h, g.w, g.c, g.oh, g.ow, g.pt, g.pl}) {
+    if (size < 0) return "a size or padding of the geometry is negative";
+  }
+  for (int64_t step : {g.kh, g.kw, g.sh, g.sw, g.dh, g.dw}) {
+    if (step < 1) return "window taps, strides and dilations must be at least 1";
+  }
+  return nullptr;
+}
+
+const char* window_check_buffer(const BufferDesc& b, int64_t count, const char* wrong_count) {
+  if (b.dtype != DTypeCode::float32) return "window kernels take float32 buffers only";
+  if (count < 0) return "the geometry's element counts overflow 64 bits";
+  return b.count == count ? nullptr : wrong_count;
+}
+
+// Per kh, the in-image taps kw of one image row
+// are evenly spaced pixels, one contiguous run when DW = 1; padding is 0.
+void im2col_row(const WindowGeometry& g, const float* x, int64_t r, float* out) {
+  int64_t ow = r % g.ow, oh = (r / g.ow) % g.oh, n = r / (g.ow * g.oh);
+  const float* image = x + n * g.h * g.w * g.c;
+  int64_t row0 = window_row(g, oh), col0 = window_col(g, ow);
+  TapRange cols = tap_range(col0, g.dw, g.kw, 0, g.w);
+  size_t pixel_bytes = static_cast<size_t>(g.c) * sizeof(float);
+  for (int64_t kh = 0; kh < g.kh; ++kh, out += g.kw * g.c) {
+    int64_t ih = row0 + kh * g.dh;
+    if (ih < 0 || ih >= g.h || cols.count() == 0) {
+      std::memset(out, 0, static_cast<size_t>(g.kw) * pixel_bytes);
+      continue;
+    }
+    std::memset(out, 0, static_cast<size_t>(cols.begin) * pixel_bytes);
+    const float* src = image + (ih * g.w + col0 + cols.begin * g.dw) * g.c;
+    if (g.dw == 1) {
+      std::memcpy(out + cols.begin * g.c, src, static_cast<size_t>(cols.count()) * pixel_bytes);
+    } else {
+      for (int64_t k = 0; k < cols.count(); ++k) std::memcpy(out + (cols.begin + k) * g.c, src + k * g.dw * g.c, pixel_bytes);
+    }
+    std::memset(out + cols.end * g.c, 0, static_cast<size_t>(g.kw - cols.end) * pixel_bytes);
+  }
+}
 
 const char* im2col_validate(const Plan& plan, const StepDesc& step) {
   if (!has_shape(step, 1, WINDOW_ATTRS)) return "needs in[x] out[cols] attr[N, H, W, C, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL]";

@@ -10,8 +10,10 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 
 #include "format.h"
+#include "plan.h"
 
 namespace sf {
 
@@ -41,9 +43,10 @@ struct TapRange {
   int64_t count() const { return end - begin; }
 };
 
+// (Step 1, no dilation, skips the divisions: Conv2D finds ranges per panel.)
 inline TapRange tap_range(int64_t start, int64_t step, int64_t taps, int64_t lo, int64_t hi) {
-  int64_t begin = std::clamp<int64_t>(ceil_div(lo - start, step), 0, taps);
-  int64_t end = std::clamp<int64_t>(ceil_div(hi - start, step), begin, taps);
+  int64_t begin = std::clamp<int64_t>(step == 1 ? lo - start : ceil_div(lo - start, step), 0, taps);
+  int64_t end = std::clamp<int64_t>(step == 1 ? hi - start : ceil_div(hi - start, step), begin, taps);
   return TapRange{begin, end};
 }
 
@@ -61,5 +64,20 @@ inline int64_t window_band_rows(const WindowGeometry& g, int64_t task_elements) 
 inline TapRange windows_touching(const WindowGeometry& g, int64_t i0, int64_t i1) {
   return tap_range(-g.pt, g.sh, g.oh, i0 - window_span_rows(g) + 1, i1);
 }
+
+// Validation shared by the window kernels and Conv2D (window.cc).
+// The product of non-negative factors; 0 when one is 0 (even if the others
+// overflow), -1 when it does not fit int64. Plans carry int32 sizes, so a
+// geometry's counts can be far past what its buffers hold.
+int64_t checked_product(std::initializer_list<int64_t> factors);
+// Null when every size is >= 0 and every tap count, stride and dilation >= 1.
+const char* window_check_geometry(const WindowGeometry& g);
+// Null for a float32 buffer of exactly `count` elements (-1: the geometry
+// overflows), else why not (`wrong_count` for another count).
+const char* window_check_buffer(const BufferDesc& b, int64_t count, const char* wrong_count);
+
+// Row r = (n, oh, ow) of Im2Col's cols (KH*KW*C floats at `out`): the
+// window's taps, 0 for padding.
+void im2col_row(const WindowGeometry& g, const float* x, int64_t r, float* out);
 
 }  // namespace sf
