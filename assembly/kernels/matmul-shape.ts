@@ -12,6 +12,7 @@ import {
   stepNumOut, stepOut, varCount, varDType, varRecord,
 } from '../plan';
 import { unaryValid } from '../validate-ops';
+import { packedBBytes64 } from './matmul-pack';
 
 @inline export function matmulTransA(step: usize): bool { return stepAttr(step, 0) != 0; }
 @inline export function matmulTransB(step: usize): bool { return stepAttr(step, 1) != 0; }
@@ -39,6 +40,9 @@ export function matmulK(plan: Plan, step: usize): i32 {
 
 /** b is op(b) [K, N]: its buffer's dims, or a variable of K*N elements of any rank. */
 function bShapeValid(plan: Plan, step: usize, k: i32, n: i32): bool {
+  // A packed B (cached for a variable or constant) is sized in 32 bits: it must fit,
+  // however few columns (N = 1 pads every k row to a whole strip).
+  if (packedBBytes64(k, n) > <i64>I32.MAX_VALUE) return false;
   const v = matmulBVar(step);
   if (v >= 0) return <i64>varCount(varRecord(plan, v)) == <i64>k * <i64>n;
   const b = bufferRecord(plan, stepIn(step, 1));

@@ -8,6 +8,7 @@
  */
 import { byteSize, elementCount, type PlanBuffer, type PlanIR, type PlanStep } from './plan.js';
 import { Kernel, UnaryOp } from './plan-format.js';
+import { gemmEpilogue, isGemmStep } from './gemm-steps.js';
 import type { CompiledPlan } from './compile.js';
 
 export interface StepExplanation {
@@ -48,10 +49,8 @@ export function explainPlan(compiled: CompiledPlan): PlanExplanation {
 function explainStep(ir: PlanIR, step: PlanStep): StepExplanation {
   const out = step.outputs[0];
   const inputs = step.inputs.map((b) => describe(ir.buffers[b]));
-  if (step.kernel === Kernel.MatMul && (step.attrs[4] ?? -1) >= 0) {
-    const v = ir.vars[step.attrs[4]];
-    inputs.splice(1, 0, `var ${v.name}${dims(v.shape)}`);
-  }
+  const bVar = isGemmStep(step) ? gemmEpilogue(step).bVar : -1;
+  if (bVar >= 0) inputs.splice(1, 0, `var ${ir.vars[bVar].name}${dims(ir.vars[bVar].shape)}`);
   return {
     kernel: kernelLabel(step),
     ops: step.fusedFrom ?? [step.opName],
@@ -64,10 +63,11 @@ function explainStep(ir: PlanIR, step: PlanStep): StepExplanation {
 
 function kernelLabel(step: PlanStep): string {
   const name = KERNEL_NAMES.get(step.kernel) ?? `kernel ${step.kernel}`;
-  if (step.kernel === Kernel.MatMul) {
+  if (isGemmStep(step)) {
+    const { activation, bVar } = gemmEpilogue(step);
     const parts = [name];
-    if (step.inputs.length === 3 || ((step.attrs[4] ?? -1) >= 0 && step.inputs.length === 2)) parts.push('bias');
-    if ((step.attrs[2] ?? 0) !== UnaryOp.Identity) parts.push(UNARY_NAMES.get(step.attrs[2])!);
+    if (step.inputs.length === (bVar >= 0 ? 2 : 3)) parts.push('bias');
+    if (activation !== UnaryOp.Identity) parts.push(UNARY_NAMES.get(activation)!);
     return parts.join('+');
   }
   if (step.kernel === Kernel.Unary) return `Unary(${UNARY_NAMES.get(step.attrs[0])})`;

@@ -2,13 +2,14 @@
  * Convolution and pooling over NHWC images: `tf.nn.conv2d`, `maxPool`,
  * `avgPool`, and the two convolution gradients TensorFlow exposes.
  *
- * A convolution lowers to the window kernel Im2Col (each output position's
- * taps as one row) and one MatMul of those rows by the filter seen as
- * [kh*kw*cin, cout]; a 1x1 convolution with stride 1 multiplies the image
- * itself. So the GEMM does the arithmetic, bias and activation fuse into its
- * epilogue, and a variable filter stays packed between runs. The gradients are
- * the same pieces transposed: Col2Im (Im2Col's adjoint) after a MatMul by the
- * filter transposed, and a MatMul of the patches transposed by the output
+ * A convolution is one Conv2D step: the product of the patches (each output
+ * position's taps as one row, Im2Col's matrix) by the filter seen as
+ * [kh*kw*cin, cout], which backends compute without writing the patches out;
+ * a 1x1 convolution with stride 1 is a MatMul of the image itself. Either way
+ * a GEMM does the arithmetic, bias and activation fuse into its epilogue, and
+ * a variable filter stays packed between runs. The gradients are the same
+ * pieces transposed: Col2Im (Im2Col's adjoint) after a MatMul by the filter
+ * transposed, and a MatMul of the patches (Im2Col) transposed by the output
  * gradient.
  *
  *   const h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME'), b));
@@ -120,21 +121,32 @@ function imageShapeOf(inputs: readonly InputSpec[], attrs: InferArgs['attrs'], l
 
 /** x [N, H, W, C] as Im2Col rows [N*OH*OW, KH*KW*C], or as [N*H*W, C] when the window is 1x1 with stride 1. */
 function patches(ctx: LowerContext, image: number, g: number[]): number {
-  const [n, h, w, c, oh, ow, kh, kw, sh, sw, , , pt, pl] = g;
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w) return ctx.view(image, [n * h * w, c]);
+  const [n, h, w, c, oh, ow, kh, kw] = g;
+  if (pointwise(g)) return ctx.view(image, [n * h * w, c]);
   const rows = ctx.temp(float32, [n * oh * ow, kh * kw * c]);
   ctx.emit(Kernel.Im2Col, [image], [rows], g);
   return rows;
 }
 
+/** One Conv2D step (Im2Col and the GEMM at once); a 1x1 stride-1 convolution is a MatMul of the image. */
 function lowerConv2D(ctx: LowerContext): void {
   const filter = ctx.inputShapes[1];
   const g = geometry(ctx.inputShapes[0], convAttrs(ctx.op.attrs, filter), describeOp(ctx));
   const [n, , , c, oh, ow, kh, kw] = g;
   const cout = filter[3];
   const out = ctx.output(0);
+  if (!pointwise(g)) {
+    ctx.emit(Kernel.Conv2D, [ctx.input(0), ctx.input(1)], [out], [...g, UnaryOp.Identity]);
+    return;
+  }
   const weights = ctx.view(ctx.input(1), [kh * kw * c, cout]);
-  ctx.emit(Kernel.MatMul, [patches(ctx, ctx.input(0), g), weights], [ctx.view(out, [n * oh * ow, cout])], [0, 0, UnaryOp.Identity]);
+  ctx.emit(Kernel.MatMul, [ctx.view(ctx.input(0), [n * oh * ow, c]), weights], [ctx.view(out, [n * oh * ow, cout])], [0, 0, UnaryOp.Identity]);
+}
+
+/** A 1x1 window moved one pixel at a time over the whole image: the patches are the image's pixels. */
+function pointwise(g: readonly number[]): boolean {
+  const [, h, w, , oh, ow, kh, kw, sh, sw, , , pt, pl] = g;
+  return kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w;
 }
 
 /** dx = Col2Im(dy [M, cout] x filter^T): each tap's share of every output position it fed. */
@@ -142,12 +154,12 @@ function lowerBackpropInput(ctx: LowerContext): void {
   const filter = ctx.inputShapes[0];
   const image = ctx.outputShapes[0];
   const g = geometry(image, convAttrs(ctx.op.attrs, filter), describeOp(ctx));
-  const [n, h, w, c, oh, ow, kh, kw, sh, sw, , , pt, pl] = g;
+  const [n, h, w, c, oh, ow, kh, kw] = g;
   const cout = filter[3];
   const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
   const weights = ctx.view(ctx.input(0), [kh * kw * c, cout]);
   const out = ctx.output(0);
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w) {
+  if (pointwise(g)) {
     ctx.emit(Kernel.MatMul, [dy, weights], [ctx.view(out, [n * h * w, c])], [0, 1, UnaryOp.Identity]);
     return;
   }

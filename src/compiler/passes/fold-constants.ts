@@ -5,6 +5,7 @@
  * Results larger than their inputs and FOLD_LIMIT (a fill of a big shape, say)
  * stay steps, so plans stay small.
  */
+import { gemmEpilogue, isGemmStep } from '../gemm-steps.js';
 import { Kernel } from '../plan-format.js';
 import { byteSize, rootOf, type PlanBuffer, type PlanIR, type PlanStep } from '../plan.js';
 import { planMemory } from '../memory.js';
@@ -19,7 +20,7 @@ const FOLD_LIMIT = 64 * 1024;
 const FOLDABLE: ReadonlySet<number> = new Set([
   Kernel.Copy, Kernel.Fill, Kernel.Unary, Kernel.Binary, Kernel.Select, Kernel.Cast, Kernel.MatMul,
   Kernel.Reduce, Kernel.Transpose, Kernel.Fused, Kernel.FusedReduce, Kernel.Softmax, Kernel.ArgReduce,
-  Kernel.OneHot, Kernel.Gather, Kernel.Im2Col, Kernel.Col2Im, Kernel.Pool, Kernel.PoolGrad,
+  Kernel.OneHot, Kernel.Gather, Kernel.Im2Col, Kernel.Col2Im, Kernel.Pool, Kernel.PoolGrad, Kernel.Conv2D,
 ]);
 
 export function foldConstants(plan: PlanIR, evaluate: Evaluate): void {
@@ -46,7 +47,7 @@ export function foldConstants(plan: PlanIR, evaluate: Evaluate): void {
 
 function isFoldable(plan: PlanIR, step: PlanStep, known: Set<number>, pinned: Set<number>): boolean {
   if (!FOLDABLE.has(step.kernel) || step.inputs.length === 0) return false;
-  if (step.kernel === Kernel.MatMul && (step.attrs[4] ?? -1) >= 0) return false; // reads a variable
+  if (isGemmStep(step) && gemmEpilogue(step).bVar >= 0) return false; // reads a variable
   if (!step.inputs.every((b) => known.has(rootOf(plan, b)))) return false;
   if (step.outputs.some((o) => pinned.has(rootOf(plan, o)))) return false;
   const inBytes = step.inputs.reduce((n, b) => n + byteSize(plan.buffers[b]), 0);
