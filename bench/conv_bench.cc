@@ -137,6 +137,8 @@ int main(int argc, char** argv) {
       {{2, 13, 12, 35, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1}, 70},    // C = 35, stride 2, edge tiles
       {{2, 15, 15, 16, 5, 5, 3, 3, 3, 3, 2, 2, 1, 1}, 32},    // stride 3, dilation 2
       {{1, 10, 10, 1, 6, 6, 5, 5, 1, 1, 1, 1, 0, 0}, 33},     // C = 1, VALID
+      {{3, 28, 28, 1, 28, 28, 5, 5, 1, 1, 1, 1, 2, 2}, 32},   // C = 1, SAME: panels from a padded image, across images
+      {{1, 20, 30, 1, 4, 14, 17, 17, 1, 1, 1, 1, 0, 0}, 16},  // C = 1, K = 289: k-blocks split a row of taps
       {{1, 7, 7, 300, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0}, 40},     // 1x1, C = 300: a tap split across k-blocks
   };
   bool ok = true;

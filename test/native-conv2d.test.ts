@@ -26,6 +26,10 @@ function geometry(n: number, h: number, w: number, c: number, k: [number, number
 const cases: Conv[] = [
   { name: 'SAME 3x3, C = 3, O = 5 (half tile)', g: geometry(2, 9, 11, 3, [3, 3], [1, 1], [1, 1], 'SAME'), o: 5 },
   { name: 'VALID 5x5, C = 1, O = 32', g: geometry(1, 12, 10, 1, [5, 5], [1, 1], [1, 1], 'VALID'), o: 32 },
+  // C = 1 with rows of at least 12 outputs: panels packed from a padded copy of the image (conv_panel.h).
+  { name: 'SAME 5x5, C = 1, O = 32 (Deep MNIST conv1; panels across images)', g: geometry(3, 28, 28, 1, [5, 5], [1, 1], [1, 1], 'SAME'), o: 32 },
+  { name: 'SAME 3x3 stride 2x1 dilation 2, C = 1, O = 20', g: geometry(2, 15, 26, 1, [3, 3], [2, 1], [2, 2], 'SAME'), o: 20 },
+  { name: 'VALID 17x17, C = 1, O = 16 (K = 289: k-blocks that split a row of taps)', g: geometry(1, 20, 30, 1, [17, 17], [1, 1], [1, 1], 'VALID'), o: 16 },
   { name: 'SAME 5x5, C = 32, O = 64 (K = 800: four k-blocks that split taps)', g: geometry(2, 14, 14, 32, [5, 5], [1, 1], [1, 1], 'SAME'), o: 64 },
   { name: 'SAME 3x3 stride 2, C = 35, O = 70 (edge tiles)', g: geometry(2, 13, 12, 35, [3, 3], [2, 2], [1, 1], 'SAME'), o: 70 },
   { name: 'VALID 3x3 stride 3 dilation 2, C = 16, O = 32', g: geometry(2, 15, 16, 16, [3, 3], [3, 3], [2, 2], 'VALID'), o: 32 },

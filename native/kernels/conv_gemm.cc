@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
+#include "kernels/conv_panel.h"
 #include "kernels/gemm_driver.h"
 
 namespace sf {
@@ -159,29 +161,37 @@ void pack_runs(const PanelRuns& runs, int32_t mr, float* panel) {
   }
 }
 
-// One task of tiles, k-block by k-block, as gemm.cc's run_task.
+// One task of tiles, k-block by k-block, as gemm.cc's run_task. A panel
+// goes through row pointers, or is packed: from one-channel images when it
+// can (conv_panel.h, cheaper than pointers there), else from the pointers
+// when the micro-kernel has no indirect form.
 void run_task(const Conv& cv, const GemmTask& t) {
   const GemmArch& arch = cv.arch;
   const int64_t mr = arch.mr, nr = arch.nr;
   const int64_t n_padded = (cv.d.n + nr - 1) / nr * nr;
   const int64_t block = gemm_kc(cv.d.k);
-  const bool indirect = arch.indirect_kernel != nullptr;
+  std::optional<ConvC1Panels> c1;
+  if (ConvC1Panels::applies(cv.g, arch.mr)) c1.emplace(cv.g, cv.x);
   PanelRuns runs;
   alignas(64) float patch[GEMM_KC * GEMM_MAX_MR];
-  alignas(64) float panel[GEMM_KC * GEMM_MAX_MR];
+  alignas(64) float panel[GEMM_KC * GEMM_MAX_MR + CONV_PANEL_SLACK];
   for (int64_t k0 = 0; k0 < cv.d.k; k0 += block) {
     int64_t kc = std::min(block, cv.d.k - k0);
     bool first = k0 == 0, last = k0 + kc == cv.d.k;
     const float* b_block = cv.packed_b + k0 * n_padded;
     for (int64_t ip = t.pm0; ip < t.pm1; ++ip) {
       int32_t rows = static_cast<int32_t>(std::min(mr, cv.d.m - ip * mr));
-      panel_runs(cv, ip * mr, rows, k0, kc, &runs, patch);
-      if (!indirect) pack_runs(runs, arch.mr, panel);
+      bool packed = c1 && c1->pack(ip * mr, rows, k0, kc, arch.mr, panel);
+      if (!packed) {
+        panel_runs(cv, ip * mr, rows, k0, kc, &runs, patch);
+        packed = arch.indirect_kernel == nullptr;
+        if (packed) pack_runs(runs, arch.mr, panel);
+      }
       for (int64_t jp = t.pn0; jp < t.pn1; ++jp) {
         const float* bp = b_block + jp * nr * kc;
         gemm_tile(arch, cv.d, cv.y, cv.epilogue, ip * mr, jp * nr, first, last,
                   [&](int32_t r, bool half, float* out, int64_t ld, bool accumulate) {
-                    if (!indirect) return (half ? arch.half_kernel : arch.kernel)(r, kc, panel, bp, out, ld, accumulate);
+                    if (packed) return (half ? arch.half_kernel : arch.kernel)(r, kc, panel, bp, out, ld, accumulate);
                     GemmIndirectKernel kernel = half && arch.indirect_half_kernel != nullptr ? arch.indirect_half_kernel
                                                                                              : arch.indirect_kernel;
                     kernel(r, runs.count, runs.len, runs.rows, bp, out, ld, accumulate);

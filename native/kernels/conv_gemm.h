@@ -2,7 +2,8 @@
 // packed filter [KH*KW*C, O], then MatMul's epilogue, without ever writing
 // the Im2Col matrix. The micro-kernel reads A straight from the image
 // through one pointer per row and tap (an indirect GEMM), or, on a
-// micro-kernel without that form, from a small panel packed from the image.
+// micro-kernel without that form or for one-channel images (conv_panel.h),
+// from a small panel packed from the image.
 // Tiles, k-blocks and epilogue are gemm_compute's, so y has the bits that
 // Im2Col then MatMul give, for any thread count.
 //
