@@ -172,14 +172,8 @@ int32_t pool_grad_run(KernelCall& call) {
   const float* x = op == PoolOp::Max ? tensor_data<const float>(call.in[0]) : nullptr;
   const float* dy = tensor_data<const float>(call.in[op == PoolOp::Max ? 1 : 0]);
   float* dx = tensor_data<float>(call.out[0]);
-  int64_t band = window_band_rows(g, TASK_ELEMENTS);
-  int64_t bands = ceil_div(g.h, band);
-  call.pool->parallel_for(0, g.n * bands, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      int64_t i0 = (t % bands) * band;
-      pool_grad_band(g, op, x, dy, dx, t / bands, i0, std::min(g.h, i0 + band));
-    }
-  });
+  for_each_band(g, call.pool, TASK_ELEMENTS,
+                [&](int64_t n, int64_t i0, int64_t i1) { pool_grad_band(g, op, x, dy, dx, n, i0, i1); });
   return Status::Ok;
 }
 

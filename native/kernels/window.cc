@@ -181,14 +181,7 @@ int32_t col2im_run(KernelCall& call) {
   WindowGeometry g = window_geometry(call.step->attr);
   const float* cols = tensor_data<const float>(call.in[0]);
   float* x = tensor_data<float>(call.out[0]);
-  int64_t band = window_band_rows(g, TASK_ELEMENTS);
-  int64_t bands = ceil_div(g.h, band);
-  call.pool->parallel_for(0, g.n * bands, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      int64_t i0 = (t % bands) * band;
-      col2im_band(g, cols, x, t / bands, i0, std::min(g.h, i0 + band));
-    }
-  });
+  for_each_band(g, call.pool, TASK_ELEMENTS, [&](int64_t n, int64_t i0, int64_t i1) { col2im_band(g, cols, x, n, i0, i1); });
   return Status::Ok;
 }
 

@@ -14,6 +14,7 @@
 
 #include "format.h"
 #include "plan.h"
+#include "thread_pool.h"
 
 namespace sf {
 
@@ -58,6 +59,20 @@ inline int64_t window_band_rows(const WindowGeometry& g, int64_t task_elements) 
   int64_t row = std::max<int64_t>(1, g.w * g.c);
   int64_t rows = std::max<int64_t>(ceil_div(task_elements, row), window_span_rows(g));
   return std::clamp<int64_t>(rows, 1, std::max<int64_t>(1, g.h));
+}
+
+// Calls band(n, i0, i1) for every band of image rows [i0, i1) of every image
+// n, one band per task of `pool` (window_band_rows sizes them).
+template <class Band>
+void for_each_band(const WindowGeometry& g, ThreadPool* pool, int64_t task_elements, Band band) {
+  int64_t rows = window_band_rows(g, task_elements);
+  int64_t bands = ceil_div(g.h, rows);
+  pool->parallel_for(0, g.n * bands, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      int64_t i0 = (t % bands) * rows;
+      band(t / bands, i0, std::min(g.h, i0 + rows));
+    }
+  });
 }
 
 // The window rows oh whose span touches image rows [i0, i1).
