@@ -7,15 +7,16 @@
  * [kh*kw*cin, cout], which backends compute without writing the patches out;
  * a 1x1 convolution with stride 1 is a MatMul of the image itself. Either way
  * a GEMM does the arithmetic, bias and activation fuse into its epilogue, and
- * a variable filter stays packed between runs. The gradients are the same
- * pieces transposed: Col2Im (Im2Col's adjoint) after a MatMul by the filter
- * transposed, and a MatMul of the patches (Im2Col) transposed by the output
- * gradient.
+ * a variable filter stays packed between runs. The gradients are
+ * convolutions too: for the filter, of the input's channels by dy; for the
+ * input with stride 1, of dy by the flipped filter; only a strided input
+ * gradient takes Col2Im (Im2Col's adjoint) after a MatMul by the filter
+ * transposed.
  *
  *   const h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME'), b));
  *   const p = tf.nn.maxPool(h, [1, 2, 2, 1], [1, 2, 2, 1], 'VALID');
  */
-import { float32 } from '../graph/dtypes.js';
+import { float32, int32 } from '../graph/dtypes.js';
 import { formatShape, type Dim, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { Kernel, PoolOp, UnaryOp, WINDOW_ATTRS } from '../compiler/plan-format.js';
@@ -149,33 +150,67 @@ function pointwise(g: readonly number[]): boolean {
   return kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w;
 }
 
-/** dx = Col2Im(dy [M, cout] x filter^T): each tap's share of every output position it fed. */
+/**
+ * dx, the convolution transposed. With stride 1 that is itself a convolution:
+ * of dy by the filter flipped in space with its channel axes swapped, padded by
+ * the window's span less the forward padding, so it runs as one Conv2D (no
+ * [M, kh*kw*cin] matrix). Larger strides spread dy's values apart instead: there
+ * dx = Col2Im(dy x filter^T), each tap's share of every output position it fed.
+ */
 function lowerBackpropInput(ctx: LowerContext): void {
   const filter = ctx.inputShapes[0];
   const image = ctx.outputShapes[0];
   const g = geometry(image, convAttrs(ctx.op.attrs, filter), describeOp(ctx));
-  const [n, h, w, c, oh, ow, kh, kw] = g;
+  const [n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl] = g;
   const cout = filter[3];
-  const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
-  const weights = ctx.view(ctx.input(0), [kh * kw * c, cout]);
   const out = ctx.output(0);
-  if (pointwise(g)) {
-    ctx.emit(Kernel.MatMul, [dy, weights], [ctx.view(out, [n * h * w, c])], [0, 1, UnaryOp.Identity]);
+  if (pointwise(g) || sh !== 1 || sw !== 1) {
+    const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
+    const weights = ctx.view(ctx.input(0), [kh * kw * c, cout]);
+    if (pointwise(g)) {
+      ctx.emit(Kernel.MatMul, [dy, weights], [ctx.view(out, [n * h * w, c])], [0, 1, UnaryOp.Identity]);
+      return;
+    }
+    const rows = ctx.temp(float32, [n * oh * ow, kh * kw * c]);
+    ctx.emit(Kernel.MatMul, [dy, weights], [rows], [0, 1, UnaryOp.Identity]);
+    ctx.emit(Kernel.Col2Im, [rows], [out], g);
     return;
   }
-  const rows = ctx.temp(float32, [n * oh * ow, kh * kw * c]);
-  ctx.emit(Kernel.MatMul, [dy, weights], [rows], [0, 1, UnaryOp.Identity]);
-  ctx.emit(Kernel.Col2Im, [rows], [out], g);
+  const taps = kh * kw;
+  // Tap (kh, kw) -> (kh-1-kh, kw-1-kw) is tap t -> taps-1-t: one gather reverses both axes.
+  const reversed = ctx.constant(int32, [taps], Int32Array.from({ length: taps }, (_, t) => taps - 1 - t));
+  const flipped = ctx.temp(float32, [1, taps, c * cout]);
+  ctx.emit(Kernel.Gather, [ctx.view(ctx.input(0), [1, taps, c * cout]), reversed], [flipped], [1, taps, c * cout]);
+  const swapped = ctx.temp(float32, [taps, cout, c]);
+  ctx.emit(Kernel.Transpose, [ctx.view(flipped, [taps, c, cout])], [swapped], [0, 2, 1]);
+  const back = [n, oh, ow, cout, h, w, kh, kw, 1, 1, dh, dw, (kh - 1) * dh - pt, (kw - 1) * dw - pl];
+  ctx.emit(Kernel.Conv2D, [ctx.input(1), ctx.view(swapped, [kh, kw, cout, c])], [out], [...back, UnaryOp.Identity]);
 }
 
-/** dfilter = patches(x)^T x dy, seen as [kh, kw, cin, cout]. */
+/**
+ * dfilter [kh, kw, cin, cout]: each tap's sum over the batch and the output
+ * positions of x times dy, which is a convolution too: of x seen as cin
+ * images of the batch's channels ([cin, H, W, N]) by dy seen as an
+ * [OH, OW, N, cout] filter, strides and dilations trading places. One Conv2D
+ * between two transposes, so no [M, kh*kw*cin] patch matrix is written.
+ */
 function lowerBackpropFilter(ctx: LowerContext): void {
   const filter = ctx.outputShapes[0];
   const g = geometry(ctx.inputShapes[0], convAttrs(ctx.op.attrs, filter), describeOp(ctx));
-  const [n, , , c, oh, ow, kh, kw] = g;
+  const [n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl] = g;
   const cout = filter[3];
-  const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
-  ctx.emit(Kernel.MatMul, [patches(ctx, ctx.input(0), g), dy], [ctx.view(ctx.output(0), [kh * kw * c, cout])], [1, 0, UnaryOp.Identity]);
+  if (pointwise(g)) {
+    const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
+    ctx.emit(Kernel.MatMul, [patches(ctx, ctx.input(0), g), dy], [ctx.view(ctx.output(0), [kh * kw * c, cout])], [1, 0, UnaryOp.Identity]);
+    return;
+  }
+  const images = ctx.temp(float32, [c, h, w, n]);
+  ctx.emit(Kernel.Transpose, [ctx.input(0)], [images], [3, 1, 2, 0]);
+  const taps = ctx.temp(float32, [oh, ow, n, cout]);
+  ctx.emit(Kernel.Transpose, [ctx.input(1)], [taps], [1, 2, 0, 3]);
+  const perChannel = ctx.temp(float32, [c, kh, kw, cout]);
+  ctx.emit(Kernel.Conv2D, [images, taps], [perChannel], [c, h, w, n, kh, kw, oh, ow, dh, dw, sh, sw, pt, pl, UnaryOp.Identity]);
+  ctx.emit(Kernel.Transpose, [perChannel], [ctx.output(0)], [1, 2, 0, 3]);
 }
 
 function lowerPool(ctx: LowerContext, op: number): void {
