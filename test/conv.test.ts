@@ -181,6 +181,22 @@ describe('how convolution compiles', () => {
     expect(text).not.toMatch(/Im2Col|VarRead\s+f\b/);
   });
 
+  it('differentiates a stride-1 convolution by convolutions, writing no patch matrix', () => {
+    const graph = new tf.Graph();
+    const { x, grads } = graph.asDefault(() => {
+      const x = tf.placeholder(tf.float32, [4, 9, 9, 3], 'x');
+      const f = new tf.Variable(tf.zeros([3, 3, 3, 5]), { name: 'f' });
+      const loss = tf.reduceSum(tf.square(tf.nn.conv2d(x, f, 1, 'SAME')));
+      return { x, grads: tf.gradients(loss, [x, f]) as tf.Tensor[] };
+    });
+    const sess = new tf.Session({ graph, backend: BACKENDS[0] });
+    const text = String(sess.explain(grads, new Map([[x, new tf.NDArray(new Float32Array(972), [4, 9, 9, 3])]])));
+    sess.close();
+    expect(text).not.toMatch(/Im2Col|Col2Im/);
+    expect(text).toMatch(/Conv2D\s+gradients\/Conv2D_grad\/Conv2DBackpropInput\s+float32\[4,9,9,5\] x float32\[3,3,5,3\] -> float32\[4,9,9,3\]/);
+    expect(text).toMatch(/Conv2D\s+gradients\/Conv2D_grad\/Conv2DBackpropFilter\s+float32\[3,9,9,4\] x float32\[9,9,4,5\] -> float32\[3,3,3,5\]/);
+  });
+
   it('multiplies the image itself for a 1x1 convolution with stride 1', () => {
     const graph = new tf.Graph();
     const { x, y } = graph.asDefault(() => {
