@@ -2,94 +2,36 @@
  * Convolution and pooling over NHWC images: `tf.nn.conv2d`, `maxPool`,
  * `avgPool`, and the two convolution gradients TensorFlow exposes.
  *
- * A convolution is one Conv2D step: the product of the patches (each output
- * position's taps as one row, Im2Col's matrix) by the filter seen as
- * [kh*kw*cin, cout], which backends compute without writing the patches out;
- * a 1x1 convolution with stride 1 is a MatMul of the image itself. Either way
- * a GEMM does the arithmetic, bias and activation fuse into its epilogue, and
- * a variable filter stays packed between runs. The gradients are
- * convolutions too: for the filter, of the input's channels by dy; for the
- * input with stride 1, of dy by the flipped filter; only a strided input
- * gradient takes Col2Im (Im2Col's adjoint) after a MatMul by the filter
- * transposed.
+ * Here: the op rows (shapes with TensorFlow's checks and errors, gradients)
+ * and the public functions. The window arithmetic is in conv-geometry.ts; how
+ * each op becomes plan steps (one Conv2D per convolution, whose GEMM never
+ * writes the patches out, and convolutions again for the gradients) is in
+ * conv-lower.ts.
  *
  *   const h = tf.nn.relu(tf.nn.biasAdd(tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME'), b));
  *   const p = tf.nn.maxPool(h, [1, 2, 2, 1], [1, 2, 2, 1], 'VALID');
  */
-import { float32, int32 } from '../graph/dtypes.js';
+import { float32 } from '../graph/dtypes.js';
 import { formatShape, type Dim, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { Kernel, PoolOp, UnaryOp, WINDOW_ATTRS } from '../compiler/plan-format.js';
 import type { Operation } from '../graph/operation.js';
+import { PoolOp } from '../compiler/plan-format.js';
 import { InvalidArgumentError, UnimplementedError } from '../runtime/errors.js';
 import { makeTensor, toTensor } from './build.js';
 import { FLOAT, checkDType, checkSameDType } from './checks.js';
+import { convAttrs, poolAttrs, windowOutput, type Padding, type WindowAttrs } from './conv-geometry.js';
+import { lowerBackpropFilter, lowerBackpropInput, lowerConv2D, lowerPool, lowerPoolGrad } from './conv-lower.js';
 import type { TensorLike } from './convert.js';
-import { defineOps, type InferArgs, type InputSpec, type LowerContext, type OpTable } from './registry.js';
+import { defineOps, type InferArgs, type InputSpec, type OpTable } from './registry.js';
 
-export type Padding = 'SAME' | 'VALID';
+export type { Padding } from './conv-geometry.js';
 
-/** Per spatial axis (height, width): window size (unknown while a filter's is), stride, dilation. */
-interface WindowAttrs {
-  ksize: [Dim, Dim];
-  strides: [number, number];
-  dilations: [number, number];
-  padding: Padding;
-}
-
-/** One spatial axis: the output size and the padding before the image (TensorFlow's rule). */
-function axisWindow(input: Dim, k: Dim, stride: number, dilation: number, padding: Padding, describe: () => string): { out: Dim; padBefore: number } {
-  if (input === null || k === null) return { out: null, padBefore: 0 };
-  const effective = (k - 1) * dilation + 1;
-  if (padding === 'VALID') {
-    const out = Math.trunc((input - effective + stride) / stride);
-    if (out < 0) {
-      throw new InvalidArgumentError(`Computed output size would be negative: ${out} [input_size: ${input}, effective_filter_size: ${effective}, stride: ${stride}] for ${describe()}`);
-    }
-    return { out, padBefore: 0 };
-  }
-  const out = Math.ceil(input / stride);
-  const padTotal = Math.max((out - 1) * stride + effective - input, 0);
-  return { out, padBefore: Math.floor(padTotal / 2) };
-}
-
-/** The output [N, OH, OW, channels] of a window op over `image`. */
-function windowOutput(image: Shape, w: WindowAttrs, channels: Dim, describe: () => string): Dim[] {
-  if (image === null) return [null, null, null, channels];
-  const rows = axisWindow(image[1], w.ksize[0], w.strides[0], w.dilations[0], w.padding, describe);
-  const cols = axisWindow(image[2], w.ksize[1], w.strides[1], w.dilations[1], w.padding, describe);
-  return [image[0], rows.out, cols.out, channels];
-}
-
-/** The WINDOW_ATTRS words of plan-format.ts for a concrete image [N, H, W, C]. */
-function geometry(image: readonly number[], w: WindowAttrs, describe: () => string): number[] {
-  const [n, h, wd, c] = image;
-  const rows = axisWindow(h, w.ksize[0], w.strides[0], w.dilations[0], w.padding, describe);
-  const cols = axisWindow(wd, w.ksize[1], w.strides[1], w.dilations[1], w.padding, describe);
-  const g = [n, h, wd, c, rows.out!, cols.out!, w.ksize[0]!, w.ksize[1]!, ...w.strides, ...w.dilations, rows.padBefore, cols.padBefore];
-  if (g.length !== WINDOW_ATTRS) throw new Error('unreachable: window geometry has the wrong length');
-  return g;
-}
+const known = (d: Dim | undefined): d is number => d !== null && d !== undefined;
 
 function checkRank(input: InputSpec, rank: number, describe: () => string, all: readonly InputSpec[]): void {
   if (input.shape !== null && input.shape.length !== rank) {
     throw new InvalidArgumentError(`Shape must be rank ${rank} but is rank ${input.shape.length} for ${describe()} with input shapes: ${all.map((i) => formatShape(i.shape)).join(', ')}.`);
   }
-}
-
-const known = (d: Dim | undefined): d is number => d !== null && d !== undefined;
-
-function convAttrs(attrs: InferArgs['attrs'], filter: Shape): WindowAttrs {
-  return {
-    ksize: [filter?.[0] ?? null, filter?.[1] ?? null],
-    strides: attrs.strides as [number, number],
-    dilations: attrs.dilations as [number, number],
-    padding: attrs.padding as Padding,
-  };
-}
-
-function poolAttrs(attrs: InferArgs['attrs']): WindowAttrs {
-  return { ksize: attrs.ksize as [number, number], strides: attrs.strides as [number, number], dilations: [1, 1], padding: attrs.padding as Padding };
 }
 
 function inferConv2D({ inputs, attrs, describe }: InferArgs) {
@@ -120,116 +62,10 @@ function imageShapeOf(inputs: readonly InputSpec[], attrs: InferArgs['attrs'], l
   return inputs.length > likeAt ? inputs[likeAt].shape : (attrs[attr] as number[]);
 }
 
-/** x [N, H, W, C] as Im2Col rows [N*OH*OW, KH*KW*C], or as [N*H*W, C] when the window is 1x1 with stride 1. */
-function patches(ctx: LowerContext, image: number, g: number[]): number {
-  const [n, h, w, c, oh, ow, kh, kw] = g;
-  if (pointwise(g)) return ctx.view(image, [n * h * w, c]);
-  const rows = ctx.temp(float32, [n * oh * ow, kh * kw * c]);
-  ctx.emit(Kernel.Im2Col, [image], [rows], g);
-  return rows;
-}
-
-/** One Conv2D step (Im2Col and the GEMM at once); a 1x1 stride-1 convolution is a MatMul of the image. */
-function lowerConv2D(ctx: LowerContext): void {
-  const filter = ctx.inputShapes[1];
-  const g = geometry(ctx.inputShapes[0], convAttrs(ctx.op.attrs, filter), describeOp(ctx));
-  const [n, , , c, oh, ow, kh, kw] = g;
-  const cout = filter[3];
-  const out = ctx.output(0);
-  if (!pointwise(g)) {
-    ctx.emit(Kernel.Conv2D, [ctx.input(0), ctx.input(1)], [out], [...g, UnaryOp.Identity]);
-    return;
-  }
-  const weights = ctx.view(ctx.input(1), [kh * kw * c, cout]);
-  ctx.emit(Kernel.MatMul, [ctx.view(ctx.input(0), [n * oh * ow, c]), weights], [ctx.view(out, [n * oh * ow, cout])], [0, 0, UnaryOp.Identity]);
-}
-
-/** A 1x1 window moved one pixel at a time over the whole image: the patches are the image's pixels. */
-function pointwise(g: readonly number[]): boolean {
-  const [, h, w, , oh, ow, kh, kw, sh, sw, , , pt, pl] = g;
-  return kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w;
-}
-
-/**
- * dx, the convolution transposed. With stride 1 that is itself a convolution:
- * of dy by the filter flipped in space with its channel axes swapped, padded by
- * the window's span less the forward padding, so it runs as one Conv2D (no
- * [M, kh*kw*cin] matrix). Larger strides spread dy's values apart instead: there
- * dx = Col2Im(dy x filter^T), each tap's share of every output position it fed.
- */
-function lowerBackpropInput(ctx: LowerContext): void {
-  const filter = ctx.inputShapes[0];
-  const image = ctx.outputShapes[0];
-  const g = geometry(image, convAttrs(ctx.op.attrs, filter), describeOp(ctx));
-  const [n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl] = g;
-  const cout = filter[3];
-  const out = ctx.output(0);
-  if (pointwise(g) || sh !== 1 || sw !== 1) {
-    const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
-    const weights = ctx.view(ctx.input(0), [kh * kw * c, cout]);
-    if (pointwise(g)) {
-      ctx.emit(Kernel.MatMul, [dy, weights], [ctx.view(out, [n * h * w, c])], [0, 1, UnaryOp.Identity]);
-      return;
-    }
-    const rows = ctx.temp(float32, [n * oh * ow, kh * kw * c]);
-    ctx.emit(Kernel.MatMul, [dy, weights], [rows], [0, 1, UnaryOp.Identity]);
-    ctx.emit(Kernel.Col2Im, [rows], [out], g);
-    return;
-  }
-  const taps = kh * kw;
-  // Tap (kh, kw) -> (kh-1-kh, kw-1-kw) is tap t -> taps-1-t: one gather reverses both axes.
-  const reversed = ctx.constant(int32, [taps], Int32Array.from({ length: taps }, (_, t) => taps - 1 - t));
-  const flipped = ctx.temp(float32, [1, taps, c * cout]);
-  ctx.emit(Kernel.Gather, [ctx.view(ctx.input(0), [1, taps, c * cout]), reversed], [flipped], [1, taps, c * cout]);
-  const swapped = ctx.temp(float32, [taps, cout, c]);
-  ctx.emit(Kernel.Transpose, [ctx.view(flipped, [taps, c, cout])], [swapped], [0, 2, 1]);
-  const back = [n, oh, ow, cout, h, w, kh, kw, 1, 1, dh, dw, (kh - 1) * dh - pt, (kw - 1) * dw - pl];
-  ctx.emit(Kernel.Conv2D, [ctx.input(1), ctx.view(swapped, [kh, kw, cout, c])], [out], [...back, UnaryOp.Identity]);
-}
-
-/**
- * dfilter [kh, kw, cin, cout]: each tap's sum over the batch and the output
- * positions of x times dy, which is a convolution too: of x seen as cin
- * images of the batch's channels ([cin, H, W, N]) by dy seen as an
- * [OH, OW, N, cout] filter, strides and dilations trading places. One Conv2D
- * between two transposes, so no [M, kh*kw*cin] patch matrix is written.
- */
-function lowerBackpropFilter(ctx: LowerContext): void {
-  const filter = ctx.outputShapes[0];
-  const g = geometry(ctx.inputShapes[0], convAttrs(ctx.op.attrs, filter), describeOp(ctx));
-  const [n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl] = g;
-  const cout = filter[3];
-  if (pointwise(g)) {
-    const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
-    ctx.emit(Kernel.MatMul, [patches(ctx, ctx.input(0), g), dy], [ctx.view(ctx.output(0), [kh * kw * c, cout])], [1, 0, UnaryOp.Identity]);
-    return;
-  }
-  const images = ctx.temp(float32, [c, h, w, n]);
-  ctx.emit(Kernel.Transpose, [ctx.input(0)], [images], [3, 1, 2, 0]);
-  const taps = ctx.temp(float32, [oh, ow, n, cout]);
-  ctx.emit(Kernel.Transpose, [ctx.input(1)], [taps], [1, 2, 0, 3]);
-  const perChannel = ctx.temp(float32, [c, kh, kw, cout]);
-  ctx.emit(Kernel.Conv2D, [images, taps], [perChannel], [c, h, w, n, kh, kw, oh, ow, dh, dw, sh, sw, pt, pl, UnaryOp.Identity]);
-  ctx.emit(Kernel.Transpose, [perChannel], [ctx.output(0)], [1, 2, 0, 3]);
-}
-
-function lowerPool(ctx: LowerContext, op: number): void {
-  const g = geometry(ctx.inputShapes[0], poolAttrs(ctx.op.attrs), describeOp(ctx));
-  ctx.emit(Kernel.Pool, [ctx.input(0)], [ctx.output(0)], [op, ...g]);
-}
-
-function lowerPoolGrad(ctx: LowerContext, op: number): void {
-  const g = geometry(ctx.inputShapes[0], poolAttrs(ctx.op.attrs), describeOp(ctx));
-  const inputs = op === PoolOp.Max ? [ctx.input(0), ctx.input(1)] : [ctx.input(1)];
-  ctx.emit(Kernel.PoolGrad, inputs, [ctx.output(0)], [op, ...g]);
-}
-
 /** A convolution op's strides, dilations and padding, for the ops of its gradient. */
 function windowOpAttrs(op: Operation) {
   return { strides: op.getAttr<number[]>('strides'), dilations: op.getAttr<number[]>('dilations'), padding: op.getAttr<Padding>('padding') };
 }
-
-const describeOp = (ctx: LowerContext) => () => `'${ctx.op.name}' (op: '${ctx.op.type}')`;
 
 function inferPool({ inputs: [x], attrs, describe }: InferArgs) {
   checkDType(x, FLOAT, 'input');
