@@ -23,7 +23,7 @@ using sf::GemmArch;
 using sf::GemmDims;
 
 struct Buffers {
-  sf::AlignedBuffer a, b, c, pa, pb;
+  sf::AlignedBuffer a, b, c, pa, pb, bias;
 };
 
 float* floats(sf::AlignedBuffer& buffer, int64_t n) {
@@ -38,14 +38,18 @@ void fill(float* x, int64_t n, uint32_t seed) {
   }
 }
 
-// C = op(A) op(B) through pack and compute; returns C.
-float* multiply(const GemmArch& arch, Buffers& bufs, const GemmDims& d, bool ta, bool tb, sf::ThreadPool& pool) {
+// C = op(A) op(B) through pack and compute (then bias + relu, if `relu`);
+// returns C.
+float* multiply(const GemmArch& arch, Buffers& bufs, const GemmDims& d, bool ta, bool tb, sf::ThreadPool& pool,
+                bool relu = false) {
   float* pa = floats(bufs.pa, sf::gemm_packed_a_floats(arch, d));
   float* pb = floats(bufs.pb, sf::gemm_packed_b_floats(arch, d));
   sf::gemm_pack(arch, d, sf::GemmOperand{reinterpret_cast<float*>(bufs.a.data()), ta, pa},
                 sf::GemmOperand{reinterpret_cast<float*>(bufs.b.data()), tb, pb}, &pool);
   float* c = reinterpret_cast<float*>(bufs.c.data());
-  sf::gemm_compute(arch, pa, pb, c, d, sf::GemmEpilogue{nullptr, sf::UnaryOp::Identity, 0.0f}, &pool);
+  sf::GemmEpilogue epilogue{nullptr, sf::UnaryOp::Identity, 0.0f};
+  if (relu) epilogue = sf::GemmEpilogue{reinterpret_cast<float*>(bufs.bias.data()), sf::UnaryOp::Relu, 0.0f};
+  sf::gemm_compute(arch, pa, pb, c, d, epilogue, &pool);
   return c;
 }
 
@@ -86,10 +90,11 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-Rate measure(const GemmArch& arch, const GemmDims& d, bool tb, int32_t threads, int runs) {
+Rate measure(const GemmArch& arch, const GemmDims& d, bool tb, bool relu, int32_t threads, int runs) {
   Buffers bufs;
   fill(floats(bufs.a, d.m * d.k), d.m * d.k, 3);
   fill(floats(bufs.b, d.k * d.n), d.k * d.n, 4);
+  fill(floats(bufs.bias, d.n), d.n, 7);
   floats(bufs.c, d.m * d.n);
   sf::ThreadPool pool(threads);
   std::vector<double> rates, cpu_rates;
@@ -97,7 +102,7 @@ Rate measure(const GemmArch& arch, const GemmDims& d, bool tb, int32_t threads, 
   for (int r = 0; r < runs + 2; ++r) {
     double cpu_start = cpu_seconds();
     auto start = std::chrono::steady_clock::now();
-    multiply(arch, bufs, d, false, tb, pool);
+    multiply(arch, bufs, d, false, tb, pool, relu);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double cpu = cpu_seconds() - cpu_start;
     if (r < 2) continue;
@@ -147,16 +152,18 @@ int main(int argc, char** argv) {
   std::printf("self-check: %s (%d micro-kernels; using %s)\n", ok ? "ok" : "FAILED", count, sf::gemm_arch().name);
   const GemmArch& arch = sf::gemm_arch();
   std::printf("packing A and B^T at 1024: %.2f ms of CPU time\n", pack_ms(arch, 1024, runs));
-  const struct { GemmDims d; bool tb; } cases[] = {
-      {{256, 256, 256}, false}, {{512, 512, 512}, false}, {{1024, 1024, 1024}, false}, {{1024, 1024, 1024}, true},
-      {{1, 1024, 1024}, false}, {{8, 1024, 1024}, false},
-      {{128, 512, 784}, false}, {{128, 512, 512}, false}};  // mlp_infer's two big layers
+  const struct { GemmDims d; bool tb, relu; } cases[] = {
+      {{256, 256, 256}, false, false}, {{512, 512, 512}, false, false}, {{1024, 1024, 1024}, false, false},
+      {{1024, 1024, 1024}, true, false}, {{1, 1024, 1024}, false, false}, {{8, 1024, 1024}, false, false},
+      // mlp_infer's two big layers, bare and as the network runs them
+      {{128, 512, 784}, false, false}, {{128, 512, 512}, false, false},
+      {{128, 512, 784}, false, true}, {{128, 512, 512}, false, true}};
   for (int32_t threads : {1, 2}) {
     for (const auto& c : cases) {
-      Rate rate = measure(arch, c.d, c.tb, threads, runs);
+      Rate rate = measure(arch, c.d, c.tb, c.relu, threads, runs);
       std::printf("%-8s %4lldx%lldx%lld%s threads=%d: median %6.1f GFLOP/s, best %6.1f (per CPU-time: %6.1f)\n",
                   arch.name, static_cast<long long>(c.d.m), static_cast<long long>(c.d.n), static_cast<long long>(c.d.k),
-                  c.tb ? " (B^T)" : "", threads, rate.median, rate.best, rate.cpu_median);
+                  c.tb ? " (B^T)" : c.relu ? " +bias+relu" : "", threads, rate.median, rate.best, rate.cpu_median);
     }
   }
   return ok ? 0 : 1;

@@ -4,7 +4,7 @@
 // and bad plans. vitest.config.ts runs this file again with SESSIONFLOW_GEMM=avx2 and =portable, whose
 // micro-kernels have no indirect form: Conv2D then packs its panels from the image.
 import { describe, it, expect } from 'vitest';
-import { AssignMode, Kernel, Status, UnaryOp, WINDOW_ATTRS } from '../src/compiler/plan-format.js';
+import { AssignMode, BinaryOp, Kernel, Status, UnaryOp, WINDOW_ATTRS } from '../src/compiler/plan-format.js';
 import { float32, int32, type DType } from '../src/graph/dtypes.js';
 import { isRunFailure } from '../src/runtime/backend.js';
 import { bytesOf, encoded, expectInvalid, f32bits, ok, run, seeded, type BufferSpec, type PlanSpec } from './plan-helpers.js';
@@ -169,6 +169,40 @@ describe(`native backend: Conv2D (SESSIONFLOW_GEMM=${process.env.SESSIONFLOW_GEM
       run(session, increment, [f1]);
       expect(bits(run(session, conv, [x])[0])).toEqual(expected(f2.map((v, i) => v + f1[i])));
       session.close();
+    });
+  });
+
+  describe('bias and activation in the micro-kernel: bit for bit Im2Col, MatMul, Add the bias, the activation', () => {
+    /** The unfused steps: buffers x, filter [K, O], cols, product, bias, sum, y. */
+    const unfusedSpec = (conv: Conv, act: number, bias: Float32Array): PlanSpec => {
+      const s = shapes(conv);
+      const buffers: BufferSpec[] = [
+        { dtype: float32, shape: s.x }, { dtype: float32, shape: [s.k, conv.o] }, { dtype: float32, shape: [s.m, s.k] },
+        { dtype: float32, shape: [s.m, conv.o] }, { dtype: float32, shape: [conv.o], data: bias },
+        { dtype: float32, shape: [s.m, conv.o] }, { dtype: float32, shape: [s.m, conv.o] },
+      ];
+      return {
+        buffers, feeds: [0, 1], fetches: [6],
+        steps: [
+          [Kernel.Im2Col, [0], [2], conv.g], [Kernel.MatMul, [2, 1], [3], [0, 0, UnaryOp.Identity]],
+          [Kernel.Binary, [3, 4], [5], [BinaryOp.Add]], [Kernel.Unary, [5], [6], [act, f32bits(alpha)]],
+        ],
+      };
+    };
+    // Every NaN as one: NaN + NaN keeps either payload, by the operand order a compiler picked.
+    const canonical = (r: ArrayBuffer) => bits(r).map((x) => ((x & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : x));
+    const fusedActs = activations.filter(([name]) => ['Identity', 'Relu', 'Relu6', 'LeakyRelu'].includes(name));
+    // Deep MNIST conv1 (packed panels, one k-block), edge tiles, several k-blocks.
+    it.each(fusedActs)('bias + %s, with NaN, +-0 and Inf in x and the bias', (_name, act) => {
+      for (const c of [cases[2], cases[6], cases[5], cases[0]]) {
+        const { x, filter, bias } = inputs(c);
+        const special = [NaN, 0, -0, Infinity, -Infinity, 0, -0];
+        const x2 = x.map((v, i) => (i % 97 < special.length ? special[i % 97] : v));
+        const bias2 = bias.map((v, i) => (i % 5 < 3 ? [NaN, 0, -0][i % 5] : v));
+        const expected = canonical(fetchWith(1, unfusedSpec(c, act, bias2), [x2, filter])[0]);
+        expect(expected).toContain(0x7fc00000);
+        expect(canonical(fetchWith(1, convSpec(c, act, bias2, 'fed'), [x2, filter])[0])).toEqual(expected);
+      }
     });
   });
 

@@ -1,8 +1,8 @@
 // The native GEMM (blocking edges, transposes, bias and activations, threads, constant and variable B), Reduce accuracy and Transpose.
 import { describe, it, expect } from 'vitest';
-import { AssignMode, Kernel, ReduceOp, Status, UnaryOp } from '../src/compiler/plan-format.js';
+import { AssignMode, BinaryOp, Kernel, ReduceOp, Status, UnaryOp } from '../src/compiler/plan-format.js';
 import { DType, bool, float32, int32, type TypedArray } from '../src/graph/dtypes.js';
-import { bytesOf, encoded, expectCode, f32bits, seeded, transposed, type PlanSpec } from './plan-helpers.js';
+import { bytesOf, encoded, expectCode, f32bits, seeded, transposed, type BufferSpec, type PlanSpec } from './plan-helpers.js';
 import { backend, fetchAll, fetchWith } from './native-helpers.js';
 
 describe('native backend: GEMM', () => {
@@ -119,6 +119,60 @@ describe('native backend: GEMM', () => {
       expectClose(new Float32Array(result[0]), (x) => x * scale, false);
     }
     session.close();
+  });
+
+  describe('a fused epilogue is bit for bit the unfused steps (MatMul, Add the bias, the activation)', () => {
+    // The micro-kernels apply bias and activation in registers on full tiles (and on edge tiles with one
+    // k-block); edge tiles over several k-blocks keep the separate pass. Both must match the Binary and Unary
+    // kernels exactly, NaN and -0 included. M = 25: two full tile rows and one of 1; N = 32 + 32 + 20 + ... so
+    // full tiles, a wide edge (20 columns) and a half-width one (10): here N = 74 and N = 52.
+    const nan = (x: Float32Array, every: number, at: number) => x.map((v, i) => (i % every === at ? NaN : v));
+    const zeros = (x: Float32Array, every: number) => x.map((v, i) => (i % every === 0 ? 0 : i % every === 1 ? -0 : v));
+    const fusedCases: [string, number, number, number][] = [
+      ['one k-block (K = 25)', 25, 74, 25], ['several k-blocks (K = 600)', 25, 52, 600], ['one row (M = 1)', 1, 74, 300],
+    ];
+    const acts: [string, number][] = [
+      ['Identity', UnaryOp.Identity], ['Relu', UnaryOp.Relu], ['Relu6', UnaryOp.Relu6], ['LeakyRelu', UnaryOp.LeakyRelu],
+    ];
+    // Bit patterns, with every NaN as one: NaN + NaN (a NaN sum plus a NaN bias) gives either operand's
+    // payload, by the operand order the compiler picked for a commutative add, fused or not.
+    const bits = (r: ArrayBuffer) => Array.from(new Uint32Array(r), (x) => ((x & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : x));
+    for (const [label, mm, nn, kk] of fusedCases) {
+      // A: a NaN row, a row of zeros (of both signs: the sum is +0), a row of +-Inf (NaN against B's zeros),
+      // and large values so Relu6 clamps; B: zeros and -0 in places; the bias: NaN, +-0, and both signs.
+      const a = seeded(mm * kk, 11).map((v, i) => {
+        const row = Math.floor(i / kk);
+        return row === 3 ? (i % kk === 7 ? NaN : v) : row === 4 ? (i % 2 ? -0 : 0) : row === 5 ? (i % 2 ? -Infinity : Infinity) : 8 * v;
+      });
+      const b = zeros(seeded(kk * nn, 12), 13);
+      const bias = nan(zeros(seeded(nn, 13).map((v) => 4 * v), 9), 17, 5);
+      const operands = (withBias: boolean): BufferSpec[] => [
+        { dtype: float32, shape: [mm, kk] }, { dtype: float32, shape: [kk, nn] }, { dtype: float32, shape: [mm, nn] },
+        { dtype: float32, shape: [nn], data: withBias ? bias : undefined }, { dtype: float32, shape: [mm, nn] }, { dtype: float32, shape: [mm, nn] },
+      ];
+      it.each(acts)(`${label}, M = ${mm}, N = ${nn}: bias + %s`, (_name, act) => {
+        for (const withBias of [true, false]) {
+          const inputs = withBias ? [0, 1, 3] : [0, 1];
+          const fused: PlanSpec = {
+            buffers: operands(withBias), feeds: [0, 1], fetches: [2],
+            steps: [[Kernel.MatMul, inputs, [2], [0, 0, act, f32bits(alpha), -1]]],
+          };
+          const unfused: PlanSpec = {
+            buffers: operands(withBias), feeds: [0, 1], fetches: [5],
+            steps: [
+              [Kernel.MatMul, [0, 1], [2], [0, 0, UnaryOp.Identity]],
+              withBias ? [Kernel.Binary, [2, 3], [4], [BinaryOp.Add]] : [Kernel.Copy, [2], [4], []],
+              [Kernel.Unary, [4], [5], [act, f32bits(alpha)]],
+            ],
+          };
+          for (const threads of [1, 2]) {
+            const expected = bits(fetchWith(threads, unfused, [a, b])[0]);
+            if (withBias || mm > 3) expect(expected).toContain(0x7fc00000); // NaN reaches the activation
+            expect(bits(fetchWith(threads, fused, [a, b])[0])).toEqual(expected);
+          }
+        }
+      });
+    }
   });
 
   describe('with B read from a variable (bVar)', () => {

@@ -190,11 +190,12 @@ void run_task(const Conv& cv, const GemmTask& t) {
       for (int64_t jp = t.pn0; jp < t.pn1; ++jp) {
         const float* bp = b_block + jp * nr * kc;
         gemm_tile(arch, cv.d, cv.y, cv.epilogue, ip * mr, jp * nr, first, last,
-                  [&](int32_t r, bool half, float* out, int64_t ld, bool accumulate) {
-                    if (packed) return (half ? arch.half_kernel : arch.kernel)(r, kc, panel, bp, out, ld, accumulate);
+                  [&](int32_t r, bool half, float* out, int64_t ld, bool accumulate, const GemmFusedEpilogue* fused) {
+                    if (packed)
+                      return (half ? arch.half_kernel : arch.kernel)(r, kc, panel, bp, out, ld, accumulate, fused);
                     GemmIndirectKernel kernel = half && arch.indirect_half_kernel != nullptr ? arch.indirect_half_kernel
                                                                                              : arch.indirect_kernel;
-                    kernel(r, runs.count, runs.len, runs.rows, bp, out, ld, accumulate);
+                    kernel(r, runs.count, runs.len, runs.rows, bp, out, ld, accumulate, fused);
                   });
       }
     }

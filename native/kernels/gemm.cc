@@ -49,8 +49,8 @@ void run_task(const GemmArch& arch, const float* packed_a, const float* packed_b
       for (int64_t jp = t.pn0; jp < t.pn1; ++jp) {
         const float* bp = b_block + jp * nr * kc;
         gemm_tile(arch, d, c, epilogue, ip * mr, jp * nr, first, last,
-                  [&](int32_t rows, bool half, float* out, int64_t ld, bool accumulate) {
-                    (half ? arch.half_kernel : arch.kernel)(rows, kc, ap, bp, out, ld, accumulate);
+                  [&](int32_t r, bool half, float* out, int64_t ld, bool accumulate, const GemmFusedEpilogue* fused) {
+                    (half ? arch.half_kernel : arch.kernel)(r, kc, ap, bp, out, ld, accumulate, fused);
                   });
       }
     }
@@ -142,6 +142,19 @@ void gemm_epilogue_tile(const GemmEpilogue& e, float* c, int64_t ldc, int64_t ro
       for (int64_t i = 0; i < rows; ++i) unary_apply_f32(e.activation, c + i * ldc, cols);
       return;
   }
+}
+
+bool gemm_epilogue_fuses(const GemmEpilogue& e, int64_t j0, GemmFusedEpilogue* out) {
+  GemmFusedActivation activation;
+  switch (e.activation) {
+    case UnaryOp::Identity: activation = GemmFusedActivation::Identity; break;
+    case UnaryOp::Relu: activation = GemmFusedActivation::Relu; break;
+    case UnaryOp::Relu6: activation = GemmFusedActivation::Relu6; break;
+    case UnaryOp::LeakyRelu: activation = GemmFusedActivation::LeakyRelu; break;
+    default: return false;  // transcendentals keep unary_apply_f32's loop
+  }
+  *out = GemmFusedEpilogue{e.bias != nullptr ? e.bias + j0 : nullptr, activation, e.param};
+  return true;
 }
 
 }  // namespace sf

@@ -80,6 +80,10 @@ void gemm_compute(const GemmArch& arch, const float* packed_a, const float* pack
 // first column is column j0 of C.
 void gemm_epilogue_tile(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, int64_t cols, int64_t j0);
 
+// Whether the micro-kernels can apply `e` themselves (gemm_kernels.h); if so,
+// *out is it for the tile whose first column is column j0 of C.
+bool gemm_epilogue_fuses(const GemmEpilogue& e, int64_t j0, GemmFusedEpilogue* out);
+
 }  // namespace sf
 
 namespace sf {
