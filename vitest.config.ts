@@ -5,9 +5,10 @@ import { defineConfig } from 'vitest/config';
 // (SF_ROW_KERNELS, read once per process), so all three are checked here.
 const rowVariantTests = ['test/native-elementwise.test.ts', 'test/native-gemm.test.ts'];
 // Likewise the GEMM micro-kernels (SESSIONFLOW_GEMM, read once per process):
-// Conv2D reads A through row pointers on AVX-512 only, so it runs again with
-// the AVX2 and portable kernels, where it packs panels from the image.
-const gemmVariantTests = ['test/native-conv2d.test.ts'];
+// each applies the bias and activation in its own registers, and Conv2D reads
+// A through row pointers on AVX-512 only (the others pack panels from the
+// image), so both files run again with the AVX2 and portable kernels.
+const gemmVariantTests = ['test/native-conv2d.test.ts', 'test/native-gemm.test.ts'];
 
 export default defineConfig({
   test: {
