@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../src/index.js';
 import { compilePlan, type CompiledPlan } from '../src/compiler/compile.js';
 import { explainPlan } from '../src/compiler/explain.js';
+import { planMemory } from '../src/compiler/memory.js';
+import type { PlanIR } from '../src/compiler/plan.js';
 import { Kernel, UnaryOp } from '../src/compiler/plan-format.js';
 import { BACKENDS, expectClose } from './support.js';
 
@@ -112,6 +114,23 @@ describe('memory planning', () => {
   it('the MLP arena is within 10% of the liveness lower bound', () => {
     const c = compile(mlp);
     expect(c.ir.arenaBytes).toBeLessThanOrEqual(1.1 * c.ir.peakLiveBytes!);
+  });
+
+  it('a GEMM step writing a 2-D view of its 4-D output keeps that output alive and fetched', () => {
+    // A 1x1 convolution: one MatMul writing [N*H*W, cout] rows of the [N, H, W, cout] fetch.
+    const c = compile(() => {
+      const x = tf.placeholder(tf.float32, [2, 3, 3, 4], 'x');
+      return { fetch: tf.nn.conv2d(x, tf.ones([1, 1, 4, 5]), 1, 'VALID'), feeds: [[x, [2, 3, 3, 4]]] };
+    });
+    expect(kernels(c)).toEqual([Kernel.Fill, Kernel.MatMul]); // the filter's fill: no backend here to fold it
+    const out = c.ir.buffers[c.ir.steps[1].outputs[0]];
+    expect(out.shape).toEqual([18, 5]);
+    expect(out.byteOffset).toBe(c.ir.buffers[c.ir.fetches[0]].byteOffset);
+  });
+
+  it('reports a fetched buffer that no step writes as an internal error, not a hang', () => {
+    const ir: PlanIR = { buffers: [{ dtype: tf.float32, shape: [4], region: 'arena', byteOffset: 0 }], steps: [], vars: [], feeds: [], fetches: [0], arenaBytes: 0 };
+    expect(() => planMemory(ir)).toThrow(tf.errors.InternalError);
   });
 });
 
