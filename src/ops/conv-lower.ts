@@ -11,15 +11,6 @@ import type { LowerContext } from './registry.js';
 
 const describeOp = (ctx: LowerContext) => () => `'${ctx.op.name}' (op: '${ctx.op.type}')`;
 
-/** x [N, H, W, C] as Im2Col rows [N*OH*OW, KH*KW*C], or as [N*H*W, C] when the window is 1x1 with stride 1. */
-function patches(ctx: LowerContext, image: number, g: number[]): number {
-  const [n, h, w, c, oh, ow, kh, kw] = g;
-  if (pointwise(g)) return ctx.view(image, [n * h * w, c]);
-  const rows = ctx.temp(float32, [n * oh * ow, kh * kw * c]);
-  ctx.emit(Kernel.Im2Col, [image], [rows], g);
-  return rows;
-}
-
 /** One Conv2D step (Im2Col and the GEMM at once); a 1x1 stride-1 convolution is a MatMul of the image. */
 export function lowerConv2D(ctx: LowerContext): void {
   const filter = ctx.inputShapes[1];
@@ -86,7 +77,8 @@ export function lowerBackpropFilter(ctx: LowerContext): void {
   const cout = filter[3];
   if (pointwise(g)) {
     const dy = ctx.view(ctx.input(1), [n * oh * ow, cout]);
-    ctx.emit(Kernel.MatMul, [patches(ctx, ctx.input(0), g), dy], [ctx.view(ctx.output(0), [kh * kw * c, cout])], [1, 0, UnaryOp.Identity]);
+    const pixels = ctx.view(ctx.input(0), [n * h * w, c]); // a 1x1 window's patches are the pixels
+    ctx.emit(Kernel.MatMul, [pixels, dy], [ctx.view(ctx.output(0), [kh * kw * c, cout])], [1, 0, UnaryOp.Identity]);
     return;
   }
   const images = ctx.temp(float32, [c, h, w, n]);
